@@ -1,0 +1,54 @@
+# Two commands for a newcomer: `make run` (app + demo data) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+CONSTRAINTS := requirements/constraints.txt
+
+.PHONY: setup run test lint format bench lock clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Reinstall only when the dependency list or the pins change.
+$(VENV)/.installed: $(BIN)/activate pyproject.toml $(CONSTRAINTS)
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+	$(PY) manage.py migrate --no-input
+
+
+run: setup
+	DEBUG=1 $(PY) manage.py seed_demo
+	@echo ""
+	@echo "ptclinic is running at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(PY) bench/run_all.py
+
+# Refresh the pins after changing dependencies in pyproject.toml.
+lock: $(BIN)/activate
+	$(PY) -m pip install --quiet --upgrade -e ".[dev]"
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > $(CONSTRAINTS)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

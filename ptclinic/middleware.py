@@ -1,0 +1,42 @@
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from ptclinic.models import Clinic, Membership
+
+ACTIVE_CLINIC_SESSION_KEY = "active_clinic_id"
+
+
+class ActiveClinicMiddleware:
+    """Puts the user's active clinic and their roles in it on the request.
+
+    `request.clinic` is None for a user with no active membership; views that touch clinic data
+    are guarded by `ptclinic.roles.role_required`, which turns that into a 403.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.clinic = None  # type: ignore[attr-defined]
+        request.clinic_memberships = []  # type: ignore[attr-defined]
+        request.clinics = []  # type: ignore[attr-defined]
+        request.roles = frozenset()  # type: ignore[attr-defined]
+        if request.user.is_authenticated:
+            self._attach(request)
+        return self.get_response(request)
+
+    def _attach(self, request: HttpRequest) -> None:
+        memberships = list(Membership.objects.for_user(request.user))
+        if not memberships:
+            return
+        clinics: dict[int, Clinic] = {m.clinic_id: m.clinic for m in memberships}
+        active_id = request.session.get(ACTIVE_CLINIC_SESSION_KEY)
+        if active_id not in clinics:
+            active_id = min(clinics, key=lambda pk: clinics[pk].name)
+            request.session[ACTIVE_CLINIC_SESSION_KEY] = active_id
+        mine = [m for m in memberships if m.clinic_id == active_id]
+        request.clinic = clinics[active_id]  # type: ignore[attr-defined]
+        request.clinic_memberships = mine  # type: ignore[attr-defined]
+        request.clinics = sorted(clinics.values(), key=lambda c: c.name)  # type: ignore[attr-defined]
+        request.roles = frozenset(m.role for m in mine)  # type: ignore[attr-defined]

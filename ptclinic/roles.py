@@ -1,0 +1,60 @@
+"""Role checks for views. Roles are per clinic: what a user may do depends on the active clinic."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from ptclinic.models import Membership, Role
+
+View = Callable[..., HttpResponse]
+
+
+def has_role(request: HttpRequest, *roles: str) -> bool:
+    return bool(getattr(request, "roles", frozenset()) & set(roles))
+
+
+def is_code_admin(user: Any) -> bool:
+    """Code tables are shared by every clinic; an admin role in any clinic may edit them."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (
+        user.is_superuser
+        or Membership.objects.filter(user=user, role=Role.ADMIN, active=True).exists()
+    )
+
+
+def role_required(*roles: str) -> Callable[[View], View]:
+    """Deny (403) unless the user holds one of `roles` in the active clinic."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.clinic is None or not has_role(request, *roles):  # type: ignore[attr-defined]
+                raise PermissionDenied("Your role in this clinic does not allow this page.")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def clinic_required(view: View) -> View:
+    """Deny (403) a user who belongs to no clinic: there is no data they may see."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.clinic is None:  # type: ignore[attr-defined]
+            raise PermissionDenied("You are not a member of any clinic.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def therapist_membership(request: HttpRequest) -> Membership | None:
+    for membership in getattr(request, "clinic_memberships", []):
+        if membership.role == Role.THERAPIST:
+            return membership
+    return None

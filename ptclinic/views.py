@@ -1,0 +1,34 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from ptclinic.middleware import ACTIVE_CLINIC_SESSION_KEY
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """One page per role; a user with several roles in the clinic sees each role's panel."""
+    return render(request, "ptclinic/home.html")
+
+
+@login_required
+@require_POST
+def clinic_switch(request: HttpRequest) -> HttpResponse:
+    try:
+        clinic_id = int(request.POST.get("clinic", ""))
+    except ValueError:
+        return HttpResponseBadRequest("Choose a clinic.")
+    clinic = next((c for c in request.clinics if c.pk == clinic_id), None)  # type: ignore[attr-defined]
+    if clinic is None:
+        # Not a member: the same answer as a clinic that does not exist.
+        return HttpResponseBadRequest("You are not a member of that clinic.")
+    request.session[ACTIVE_CLINIC_SESSION_KEY] = clinic.pk
+    messages.success(request, f"You are now working in {clinic.name}.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "home"
+    return redirect(next_url)

@@ -1,0 +1,135 @@
+"""Every URL needs a login, and roles and clinics limit what a user sees."""
+
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.exceptions import NoReverseMatch
+
+from ptclinic.models import Clinic, Role
+from tests.conftest import make_clinic, make_member
+
+# URLs anyone may open: the login page itself.
+PUBLIC = {"login"}
+
+# A sample value for each kind of URL argument, by name first, then by converter.
+SAMPLE_KWARGS = {
+    "app_label": "ptclinic",
+    "object_id": "1",
+    "content_type_id": "1",
+}
+SAMPLE_BY_CONVERTER = {
+    "IntConverter": 1,
+    "StringConverter": "x",
+    "SlugConverter": "x",
+    "PathConverter": "x",
+    "UUIDConverter": "0" * 32,
+}
+
+
+def _walk(patterns: list[Any], namespace: str = "") -> list[tuple[str, Any]]:
+    found = []
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            found += _walk(p.url_patterns, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            found.append((namespace + p.name, p))
+    return found
+
+
+def _url_for(name: str, pattern: URLPattern) -> str:
+    converters = getattr(pattern.pattern, "converters", {})
+    kwargs: dict[str, Any] = {}
+    for arg in pattern.pattern.regex.groupindex:
+        if arg in SAMPLE_KWARGS:
+            kwargs[arg] = SAMPLE_KWARGS[arg]
+        else:
+            kwargs[arg] = SAMPLE_BY_CONVERTER[type(converters[arg]).__name__]
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        pytest.fail(f"Add a sample argument for the URL pattern {name!r} in SAMPLE_KWARGS")
+
+
+ALL_URLS = [(name, _url_for(name, p)) for name, p in _walk(get_resolver().url_patterns)]
+
+
+def test_the_url_walk_finds_the_app_and_admin_urls() -> None:
+    names = {name for name, _ in ALL_URLS}
+    assert {"home", "login", "admin:index"} <= names
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "url"), [u for u in ALL_URLS if u[0] not in PUBLIC])
+def test_an_anonymous_request_is_sent_to_login(client: Client, name: str, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 302, f"{name} ({url}) answered {response.status_code}"
+    location = response["Location"]
+    if location.startswith(reverse("admin:login")):
+        # The admin's own login page sends people on to the app's login page.
+        location = client.get(location)["Location"]
+    assert location.startswith(reverse(settings.LOGIN_URL)), f"{name} ({url}) → {location}"
+
+
+@pytest.mark.django_db
+def test_the_login_page_is_public(client: Client) -> None:
+    assert client.get(reverse("login")).status_code == 200
+
+
+def test_home_shows_each_role_its_own_panel(client_for: Any, pt: Any, owner: Any) -> None:
+    page = client_for(pt).get(reverse("home")).content.decode()
+    assert 'data-testid="therapist-home"' in page
+    assert 'data-testid="owner-home"' not in page
+    page = client_for(owner).get(reverse("home")).content.decode()
+    assert 'data-testid="owner-home"' in page
+    assert 'data-testid="therapist-home"' not in page
+
+
+def test_the_admin_is_for_the_admin_role_only(
+    client_for: Any, pt: Any, owner: Any, code_admin: Any
+) -> None:
+    assert client_for(pt).get(reverse("admin:index")).status_code == 302
+    assert client_for(owner).get(reverse("admin:index")).status_code == 302
+    assert client_for(code_admin).get(reverse("admin:index")).status_code == 200
+
+
+def test_the_navbar_offers_the_admin_only_to_admins(
+    client_for: Any, pt: Any, code_admin: Any
+) -> None:
+    admin_url = reverse("admin:index")
+    assert f'href="{admin_url}"' not in client_for(pt).get(reverse("home")).content.decode()
+    assert f'href="{admin_url}"' in client_for(code_admin).get(reverse("home")).content.decode()
+
+
+def test_a_user_in_two_clinics_switches_the_active_one(client_for: Any, clinic: Clinic) -> None:
+    second = make_clinic(name="Second Street PT")
+    user = make_member(clinic, Role.OWNER)
+    make_member(second, Role.THERAPIST, user=user, credential="PTA")
+    c = client_for(user)
+    page = c.get(reverse("home")).content.decode()
+    assert 'data-testid="owner-home"' in page  # "Riverbend PT" sorts before "Second Street PT"
+
+    response = c.post(reverse("clinic-switch"), {"clinic": second.pk, "next": "/"})
+    assert response.status_code == 302
+    page = c.get(reverse("home")).content.decode()
+    assert 'data-testid="therapist-home"' in page
+    assert 'data-testid="owner-home"' not in page
+
+
+def test_switching_to_a_clinic_you_do_not_belong_to_is_refused(
+    client_for: Any, pt: Any, other_clinic: Clinic
+) -> None:
+    c = client_for(pt)
+    response = c.post(reverse("clinic-switch"), {"clinic": other_clinic.pk})
+    assert response.status_code == 400
+    assert c.session["active_clinic_id"] != other_clinic.pk
+
+
+def test_a_user_without_a_clinic_is_told_so(client_for: Any, db: None) -> None:
+    from tests.conftest import make_user
+
+    page = client_for(make_user()).get(reverse("home")).content.decode()
+    assert "not a member of any clinic" in page

@@ -1,0 +1,14 @@
+"""Test settings: production settings with the few changes a test run needs."""
+
+from ptclinic.settings import *  # noqa: F403
+
+# The test client and the live server speak plain HTTP on localhost.
+SECURE_SSL_REDIRECT = False
+# Hashing cost is not what the tests are about.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Static files straight from static/, without collectstatic and its manifest.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
