@@ -24,7 +24,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 
 setup: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
-
+	$(PY) manage.py load_reference
 
 run: setup
 	DEBUG=1 $(PY) manage.py seed_demo

@@ -1,0 +1,201 @@
+"""The code tables in the Django admin: edited by the admin role, every change kept with
+django-simple-history, CSV import (with a preview and a per-row error list) and export."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from import_export import fields, resources
+from import_export.admin import ImportExportModelAdmin
+from import_export.widgets import ForeignKeyWidget
+from simple_history.admin import SimpleHistoryAdmin
+
+from coding.models import (
+    BillingCode,
+    EditPair,
+    FeeScheduleEntry,
+    FeeYear,
+    Icd10Code,
+    Modifier,
+    Pairing,
+    Payer,
+    RelativeValue,
+    UnitLimit,
+)
+from ptclinic.roles import is_code_admin
+
+
+class CodeTableAdmin(SimpleHistoryAdmin):
+    """Code tables are shared by all clinics: the admin role may change them, nobody else."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_code_admin(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_code_admin(request.user)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return is_code_admin(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_code_admin(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_code_admin(request.user)
+
+
+class ImportExportCodeTableAdmin(ImportExportModelAdmin, CodeTableAdmin):
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return is_code_admin(request.user)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return is_code_admin(request.user)
+
+
+def code_field(attribute: str, column: str) -> fields.Field:
+    return fields.Field(
+        attribute=attribute, column_name=column, widget=ForeignKeyWidget(BillingCode, "code")
+    )
+
+
+class BillingCodeResource(resources.ModelResource):
+    class Meta:
+        model = BillingCode
+        import_id_fields = ["code"]
+        exclude = ["id"]
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = False
+
+
+class FeeScheduleResource(resources.ModelResource):
+    payer = fields.Field(
+        attribute="payer", column_name="payer", widget=ForeignKeyWidget(Payer, "name")
+    )
+    billing_code = code_field("billing_code", "code")
+
+    class Meta:
+        model = FeeScheduleEntry
+        import_id_fields = ["payer", "year", "billing_code"]
+        fields = ["payer", "year", "billing_code", "allowed_amount", "is_demo", "source"]
+        clean_model_instances = True
+        skip_unchanged = True
+
+
+class EditPairResource(resources.ModelResource):
+    column1 = code_field("column1", "column1")
+    column2 = code_field("column2", "column2")
+
+    class Meta:
+        model = EditPair
+        import_id_fields = ["column1", "column2", "effective"]
+        fields = [
+            "column1",
+            "column2",
+            "effective",
+            "deletion",
+            "modifier_indicator",
+            "rationale",
+            "source",
+        ]
+        clean_model_instances = True
+        skip_unchanged = True
+
+
+class UnitLimitResource(resources.ModelResource):
+    billing_code = code_field("billing_code", "code")
+
+    class Meta:
+        model = UnitLimit
+        import_id_fields = ["billing_code", "effective"]
+        fields = ["billing_code", "max_units", "effective", "source"]
+        clean_model_instances = True
+        skip_unchanged = True
+
+
+@admin.register(BillingCode)
+class BillingCodeAdmin(ImportExportCodeTableAdmin):
+    resource_classes = [BillingCodeResource]
+    list_display = [
+        "code",
+        "short_name",
+        "category",
+        "timed",
+        "always_therapy",
+        "unit_basis",
+        "medicare_status",
+        "effective",
+        "termination",
+    ]
+    list_filter = ["category", "timed", "always_therapy", "system", "discipline", "medicare_status"]
+    search_fields = ["code", "short_name", "description"]
+
+
+@admin.register(FeeScheduleEntry)
+class FeeScheduleAdmin(ImportExportCodeTableAdmin):
+    resource_classes = [FeeScheduleResource]
+    list_display = ["billing_code", "payer", "year", "allowed_amount", "is_demo", "source"]
+    list_filter = ["payer", "year", "is_demo"]
+    search_fields = ["billing_code__code", "payer__name"]
+    list_select_related = ["payer"]
+
+
+@admin.register(EditPair)
+class EditPairAdmin(ImportExportCodeTableAdmin):
+    resource_classes = [EditPairResource]
+    list_display = ["column1", "column2", "modifier_indicator", "effective", "deletion", "source"]
+    list_filter = ["modifier_indicator", "deletion"]
+    search_fields = ["column1__code", "column2__code", "rationale"]
+
+
+@admin.register(UnitLimit)
+class UnitLimitAdmin(ImportExportCodeTableAdmin):
+    resource_classes = [UnitLimitResource]
+    list_display = ["billing_code", "max_units", "effective", "source"]
+    search_fields = ["billing_code__code"]
+
+
+@admin.register(Modifier)
+class ModifierAdmin(CodeTableAdmin):
+    list_display = ["code", "name", "source"]
+    search_fields = ["code", "name", "meaning"]
+
+
+@admin.register(Payer)
+class PayerAdmin(CodeTableAdmin):
+    list_display = [
+        "name",
+        "kind",
+        "unit_method",
+        "daily_timed_unit_cap",
+        "kx_applies",
+        "applies_mppr",
+        "applies_cq_reduction",
+    ]
+    list_filter = ["kind", "unit_method", "kx_applies"]
+    search_fields = ["name"]
+
+
+@admin.register(FeeYear)
+class FeeYearAdmin(CodeTableAdmin):
+    list_display = ["year", "conversion_factor", "kx_threshold", "kx_review_threshold"]
+
+
+@admin.register(Pairing)
+class PairingAdmin(CodeTableAdmin):
+    list_display = ["billing_code", "icd10_code", "note", "source"]
+    search_fields = ["billing_code__code", "icd10_code", "note"]
+
+
+@admin.register(RelativeValue)
+class RelativeValueAdmin(CodeTableAdmin):
+    list_display = ["billing_code", "year", "work_rvu", "pe_rvu", "mp_rvu", "source"]
+    list_filter = ["year"]
+
+
+@admin.register(Icd10Code)
+class Icd10CodeAdmin(CodeTableAdmin):
+    list_display = ["code", "title", "billable", "parent", "chapter"]
+    list_filter = ["billable", "chapter"]
+    search_fields = ["code", "title"]
+    show_full_result_count = False

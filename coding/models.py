@@ -1,0 +1,374 @@
+"""The code tables: billing codes, modifiers, ICD-10-CM, edit pairs, unit limits, payers, fees.
+
+Shared by every clinic; edited by the admin role in the Django admin, with history.
+Facts and their sources: ../shared/domain/billing-rules.md (sections cited as §N).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+code_validator = RegexValidator(
+    r"^[A-Z0-9]{5}$", "A CPT/HCPCS code is five letters or digits, e.g. 97110 or G0283."
+)
+
+
+class Category(models.TextChoices):
+    EVALUATION = "evaluation", "Evaluation"
+    SUPERVISED_MODALITY = "supervised_modality", "Supervised modality"
+    CONSTANT_ATTENDANCE_MODALITY = "constant_attendance_modality", "Constant-attendance modality"
+    THERAPEUTIC_PROCEDURE = "therapeutic_procedure", "Therapeutic procedure"
+    TESTS_MEASUREMENTS = "tests_measurements", "Tests and measurements"
+    ORTHOTICS_PROSTHETICS = "orthotics_prosthetics", "Orthotics and prosthetics"
+    WOUND_CARE = "wound_care", "Wound care"
+    REMOTE_MONITORING = "remote_monitoring", "Remote monitoring"
+    OTHER = "other", "Other"
+
+
+class UnitBasis(models.TextChoices):
+    PER_15_MIN = "per_15_min", "per 15 minutes (timed)"
+    PER_DAY = "per_day", "1 per day"
+    PER_SESSION = "per_session", "1 per session"
+    PER_MONTH = "per_month", "per month"
+    PER_SERVICE = "per_service", "per service"
+
+
+class Discipline(models.TextChoices):
+    PT = "PT", "Physical therapy"
+    OT = "OT", "Occupational therapy"
+    ANY = "any", "Any discipline"
+
+
+class MedicareStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    BUNDLED = "bundled", "Bundled (never paid separately)"
+    INVALID = "invalid", "Not valid for Medicare"
+
+
+class BillingCodeQuerySet(models.QuerySet["BillingCode"]):
+    def in_force(self, on: dt.date) -> BillingCodeQuerySet:
+        return self.filter(effective__lte=on).filter(
+            Q(termination__isnull=True) | Q(termination__gte=on)
+        )
+
+
+class BillingCode(models.Model):
+    code = models.CharField(max_length=5, unique=True, validators=[code_validator])
+    system = models.CharField(max_length=5, choices=[("CPT", "CPT"), ("HCPCS", "HCPCS")])
+    short_name = models.CharField(max_length=80)
+    description = models.TextField(help_text="Plain words of our own, never the CPT descriptor.")
+    official_descriptor = models.TextField(
+        blank=True, help_text="Only for clinics that hold a CPT licence and import descriptors."
+    )
+    category = models.CharField(max_length=40, choices=Category.choices, db_index=True)
+    timed = models.BooleanField(help_text="Billed per 15 minutes of one-on-one time (§1).")
+    always_therapy = models.BooleanField(
+        help_text="Must carry GP/GO/GN and be under a plan of care; subject to MPPR (§3)."
+    )
+    unit_basis = models.CharField(max_length=20, choices=UnitBasis.choices)
+    typical_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    discipline = models.CharField(max_length=3, choices=Discipline.choices, default="any")
+    medicare_status = models.CharField(
+        max_length=10, choices=MedicareStatus.choices, default=MedicareStatus.ACTIVE
+    )
+    billing_notes = models.TextField(blank=True)
+    effective = models.DateField(default=dt.date(2000, 1, 1))
+    termination = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = BillingCodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.short_name}"
+
+
+class Modifier(models.Model):
+    code = models.CharField(max_length=2, unique=True)
+    name = models.CharField(max_length=80)
+    meaning = models.TextField()
+    when_required = models.TextField(blank=True)
+    source = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+def next_prefix(prefix: str) -> str:
+    """The smallest string after every string that starts with `prefix` (lowercase letters and
+    digits only). A range `prefix <= x < next_prefix(prefix)` is a prefix match that uses a plain
+    index under SQLite's binary order and PostgreSQL's locale order alike."""
+    chars = list(prefix)
+    while chars:
+        last = chars.pop()
+        if last == "9":
+            return "".join(chars) + "a"
+        if last not in "zZ":
+            return "".join(chars) + chr(ord(last) + 1)
+    return "\U0010ffff"
+
+
+def code_key(text: str) -> str:
+    """An ICD-10 code as typed ("m54.5", "M545") → its search key ("m545")."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+class Icd10QuerySet(models.QuerySet["Icd10Code"]):
+    def code_prefix(self, text: str) -> Icd10QuerySet:
+        key = code_key(text)
+        return self.filter(key__gte=key, key__lt=next_prefix(key))
+
+    def words(self, words: list[str]) -> Icd10QuerySet:
+        qs = self
+        for word in words:
+            matching = Icd10Term.objects.filter(term__gte=word, term__lt=next_prefix(word))
+            qs = qs.filter(pk__in=matching.values("icd_id"))
+        return qs
+
+
+class Icd10Code(models.Model):
+    """One item of the ICD-10-CM code set (FY2026, from simple-icd-10-cm): a billable leaf or a
+    header (category or subcategory with children). Chapters and blocks are not stored."""
+
+    code = models.CharField(max_length=8, unique=True)  # with the dot: M54.50
+    key = models.CharField(max_length=8, db_index=True)  # lowercase, no dot: m5450
+    title = models.CharField(max_length=300)
+    billable = models.BooleanField()
+    parent = models.CharField(max_length=8, blank=True, db_index=True)
+    chapter = models.CharField(max_length=4)
+
+    objects = Icd10QuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "ICD-10-CM code"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class Icd10Term(models.Model):
+    """One word of an ICD-10 title, for word search that uses an index on both databases."""
+
+    term = models.CharField(max_length=40)
+    icd = models.ForeignKey(Icd10Code, on_delete=models.CASCADE, related_name="terms")
+
+    class Meta:
+        indexes = [models.Index(fields=["term", "icd"], name="icd10term_term_icd")]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class Pairing(models.Model):
+    """A diagnosis often billed with a code. The diagnosis is kept as written, valid or not: the
+    reference page checks it against the code set (§7, §9)."""
+
+    billing_code = models.ForeignKey(
+        BillingCode, to_field="code", on_delete=models.CASCADE, related_name="pairings"
+    )
+    icd10_code = models.CharField("ICD-10-CM code", max_length=8)
+    note = models.TextField(blank=True)
+    source = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["billing_code", "icd10_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["billing_code", "icd10_code"], name="pairing_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.billing_code_id} ↔ {self.icd10_code}"
+
+
+class ModifierIndicator(models.IntegerChoices):
+    NEVER = 0, "0 — no modifier bypasses it"
+    ALLOWED = 1, "1 — 59/X{EPSU} may bypass it"
+    NOT_APPLICABLE = 9, "9 — not applicable (edit deleted)"
+
+
+class EditPairQuerySet(models.QuerySet["EditPair"]):
+    def in_force(self, on: dt.date) -> EditPairQuerySet:
+        return self.filter(effective__lte=on).filter(Q(deletion__isnull=True) | Q(deletion__gte=on))
+
+    def involving(self, code: str) -> EditPairQuerySet:
+        return self.filter(Q(column1_id=code) | Q(column2_id=code))
+
+
+class EditPair(models.Model):
+    """An NCCI procedure-to-procedure edit: column 2 is not paid with column 1 (§5)."""
+
+    column1 = models.ForeignKey(
+        BillingCode, to_field="code", on_delete=models.CASCADE, related_name="+"
+    )
+    column2 = models.ForeignKey(
+        BillingCode, to_field="code", on_delete=models.CASCADE, related_name="+"
+    )
+    effective = models.DateField()
+    deletion = models.DateField(null=True, blank=True)
+    modifier_indicator = models.PositiveSmallIntegerField(choices=ModifierIndicator.choices)
+    rationale = models.TextField(blank=True)
+    source = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+    objects = EditPairQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["column1", "column2", "effective"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["column1", "column2", "effective"], name="editpair_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.column1_id} / {self.column2_id} (indicator {self.modifier_indicator})"
+
+    @property
+    def in_force_today(self) -> bool:
+        today = dt.date.today()
+        return self.effective <= today and (self.deletion is None or self.deletion >= today)
+
+
+class UnitLimit(models.Model):
+    """A medically unlikely edit: the most units of a code per patient per day (§5.3)."""
+
+    billing_code = models.ForeignKey(
+        BillingCode, to_field="code", on_delete=models.CASCADE, related_name="unit_limits"
+    )
+    max_units = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    effective = models.DateField()
+    source = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["billing_code", "-effective"]
+        constraints = [
+            models.UniqueConstraint(fields=["billing_code", "effective"], name="unitlimit_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.billing_code_id}: {self.max_units} units/day from {self.effective}"
+
+
+class PayerKind(models.TextChoices):
+    MEDICARE = "medicare", "Medicare"
+    MEDICARE_ADVANTAGE = "medicare_advantage", "Medicare Advantage"
+    MEDICAID = "medicaid", "Medicaid"
+    COMMERCIAL = "commercial", "Commercial"
+    WORKERS_COMP = "workers_comp", "Workers' compensation"
+    SELF_PAY = "self_pay", "Self-pay"
+
+
+class UnitMethod(models.TextChoices):
+    CMS = "cms", "CMS 8-minute rule (pooled)"
+    AMA = "ama", "AMA per-code (rule of eights)"
+
+
+class Payer(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=PayerKind.choices)
+    unit_method = models.CharField(max_length=3, choices=UnitMethod.choices)
+    daily_timed_unit_cap = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Most timed units per patient per day, if capped (§2)."
+    )
+    kx_applies = models.BooleanField(help_text="The KX threshold applies (§4).")
+    applies_mppr = models.BooleanField(help_text="Multiple procedure payment reduction (§6.9).")
+    applies_cq_reduction = models.BooleanField(help_text="CQ units paid at 85% (§4).")
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FeeYear(models.Model):
+    """Per-year national figures: conversion factor and KX threshold (§4, §8)."""
+
+    year = models.PositiveSmallIntegerField(
+        unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    conversion_factor = models.DecimalField(max_digits=8, decimal_places=4, null=True, blank=True)
+    kx_threshold = models.DecimalField(max_digits=9, decimal_places=2)
+    kx_review_threshold = models.DecimalField(max_digits=9, decimal_places=2)
+    source = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class FeeScheduleEntry(models.Model):
+    payer = models.ForeignKey(Payer, on_delete=models.CASCADE, related_name="fees")
+    year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    billing_code = models.ForeignKey(
+        BillingCode, to_field="code", on_delete=models.CASCADE, related_name="fees"
+    )
+    allowed_amount = models.DecimalField(
+        max_digits=9, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    is_demo = models.BooleanField(default=False, help_text="Made-up demo amount, not a real fee.")
+    source = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["payer", "-year", "billing_code"]
+        verbose_name = "fee schedule entry"
+        verbose_name_plural = "fee schedule"
+        constraints = [
+            models.UniqueConstraint(fields=["payer", "year", "billing_code"], name="fee_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payer} {self.year} {self.billing_code_id}: ${self.allowed_amount}"
+
+
+class RelativeValue(models.Model):
+    """The RVU split of a code for one year; MPPR needs the practice-expense share (§6.9, §8)."""
+
+    billing_code = models.ForeignKey(
+        BillingCode, to_field="code", on_delete=models.CASCADE, related_name="rvus"
+    )
+    year = models.PositiveSmallIntegerField()
+    work_rvu = models.DecimalField(max_digits=6, decimal_places=2)
+    pe_rvu = models.DecimalField(max_digits=6, decimal_places=2)
+    mp_rvu = models.DecimalField(max_digits=6, decimal_places=2)
+    source = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["billing_code", "-year"]
+        verbose_name = "relative value units"
+        verbose_name_plural = "relative value units"
+        constraints = [models.UniqueConstraint(fields=["billing_code", "year"], name="rvu_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.billing_code_id} {self.year}"
