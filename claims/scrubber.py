@@ -1,0 +1,1165 @@
+"""Claim scrubber: checks one PT claim (one patient, one date of service) before it is approved.
+
+Rule source: ``/work/shared/domain/billing-rules.md`` ("billing-rules") §1-§7 — units (§1, §2),
+codes (§3), modifiers (§4), NCCI edits and MUEs (§5), documentation (§6: plan of care,
+certification, progress reports, medical necessity) and ICD-10-CM diagnoses (§7). Each finding
+names its rule id, severity, the exact problem, a fix and the source section; ``RULES`` lists
+every rule so the UI can show and filter them.
+
+Pure Python over plain frozen dataclasses: no Django, no ORM, no settings. The caller looks up
+everything that needs data (code facts, edit pairs, unit limits, diagnosis validity, history).
+
+Assumptions [U] kept as module constants: which payer kinds follow Medicare's coding and
+certification rules (``MEDICARE_RULE_KINDS``), the medical-necessity heuristic
+(``MIN_NECESSITY_WORDS``, ``SKILLED_NEED_STEMS``) and the KX margin (``KX_PREMATURE_FRACTION``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from itertools import combinations
+from types import MappingProxyType
+
+from coding.units import (
+    Method,
+    ServiceInput,
+    UnitsRequest,
+    UnitsResult,
+    compute_units,
+    units_for_minutes,
+)
+
+# --- inputs ------------------------------------------------------------------------------------
+
+
+class Severity(StrEnum):
+    """An error blocks approval; a warning asks the reviewer to look."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class PayerKind(StrEnum):
+    MEDICARE = "medicare"
+    MEDICARE_ADVANTAGE = "medicare_advantage"
+    MEDICAID = "medicaid"
+    COMMERCIAL = "commercial"
+    WORKERS_COMP = "workers_comp"
+    SELF_PAY = "self_pay"
+
+
+class Credential(StrEnum):
+    PT = "PT"
+    PTA = "PTA"
+
+
+class Discipline(StrEnum):
+    PT = "PT"
+    OT = "OT"
+    ANY = "any"
+
+
+class MedicareStatus(StrEnum):
+    ACTIVE = "active"
+    BUNDLED = "bundled"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class Payer:
+    """The payer's settings that change the rules (billing-rules §2, §4)."""
+
+    name: str
+    kind: PayerKind
+    unit_method: Method
+    daily_timed_unit_cap: int | None = None
+    kx_applies: bool = False
+
+
+@dataclass(frozen=True)
+class ClaimLine:
+    """One billed line. ``diagnosis_pointers`` are 1-based positions in ``ClaimFacts.diagnoses``.
+
+    A code may appear on two lines (e.g. the PT's units with GP, the assistant's with GP CQ).
+    """
+
+    code: str
+    units: int
+    modifiers: tuple[str, ...] = ()
+    minutes: int = 0
+    pta_minutes: int = 0
+    diagnosis_pointers: tuple[int, ...] = (1,)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """An ICD-10-CM code as the caller found it in the code set in force on the date of service."""
+
+    code: str
+    exists: bool
+    billable: bool
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class CodeFacts:
+    """What the code table says about a CPT/HCPCS code (billing-rules §3)."""
+
+    code: str
+    timed: bool
+    always_therapy: bool
+    category: str = ""
+    discipline: Discipline = Discipline.ANY
+    medicare_status: MedicareStatus = MedicareStatus.ACTIVE
+
+
+@dataclass(frozen=True)
+class EditPair:
+    """An NCCI procedure-to-procedure edit (billing-rules §5.1-5.2).
+
+    ``modifier_indicator``: 0 = never bypassed, 1 = bypassed by 59/XE/XS/XP/XU on column 2,
+    9 = not applicable. ``deletion`` is the last date the edit is in force (CMS files give
+    2019-12-31 for edits that end with 2019).
+    """
+
+    column1: str
+    column2: str
+    modifier_indicator: int
+    effective: date
+    deletion: date | None = None
+
+    def in_force(self, on: date) -> bool:
+        return self.effective <= on and (self.deletion is None or on <= self.deletion)
+
+
+@dataclass(frozen=True)
+class UnitLimit:
+    """Most units of a code per day (MUE, billing-rules §5.3)."""
+
+    code: str
+    max_units: int
+
+
+@dataclass(frozen=True)
+class VisitNote:
+    """The treatment note of this visit (billing-rules §6.4, §6.5)."""
+
+    medical_necessity: str
+    subjective: str = ""
+    objective: str = ""
+    assessment: str = ""
+    plan: str = ""
+    includes_progress_report: bool = False
+
+
+@dataclass(frozen=True)
+class PlanOfCare:
+    """The plan in force and its certification (billing-rules §6.1, §6.2)."""
+
+    start_date: date
+    first_visit_date: date
+    certified_on: date | None = None
+    cert_through: date | None = None
+
+
+@dataclass(frozen=True)
+class EarlierVisit:
+    """An earlier visit of the same patient; each distinct date is one treatment day."""
+
+    visit_date: date
+    medical_necessity: str = ""
+    was_progress_report: bool = False
+
+
+@dataclass(frozen=True)
+class KxFacts:
+    """Year-to-date PT+SLP allowed amounts against the KX threshold (billing-rules §4)."""
+
+    ytd_allowed_before_visit: Decimal
+    this_visit_allowed: Decimal
+    threshold: Decimal | None
+    review_threshold: Decimal = Decimal("3000")
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    """Everything the scrubber needs about one claim; the caller looks the facts up."""
+
+    date_of_service: date
+    payer: Payer
+    therapist_credential: Credential
+    lines: tuple[ClaimLine, ...]
+    diagnoses: tuple[Diagnosis, ...]
+    code_facts: tuple[CodeFacts, ...]
+    note: VisitNote
+    plan_of_care: PlanOfCare | None
+    edit_pairs: tuple[EditPair, ...] = ()
+    unit_limits: tuple[UnitLimit, ...] = ()
+    history: tuple[EarlierVisit, ...] = ()
+    kx: KxFacts | None = None
+
+
+# --- outputs -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry of the rule catalogue."""
+
+    rule_id: str
+    title: str
+    severity: Severity
+    source: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem on the claim: what is wrong (with codes and numbers) and how to fix it."""
+
+    rule_id: str
+    severity: Severity
+    message: str
+    fix: str
+    source: str
+    line_code: str | None = None
+
+
+@dataclass(frozen=True)
+class ScrubResult:
+    """Findings sorted errors first, with counts; ``units`` is what the minutes support."""
+
+    findings: tuple[Finding, ...]
+    error_count: int
+    warning_count: int
+    units: UnitsResult | None = None
+
+    @property
+    def blocks_approval(self) -> bool:
+        return self.error_count > 0
+
+
+# --- the rule catalogue ------------------------------------------------------------------------
+
+E = Severity.ERROR
+W = Severity.WARNING
+_SRC_NECESSITY = "billing-rules §6.5 (BPM 15 §220)"
+_SRC_DX = "billing-rules §7 (ICD-10-CM)"
+_SRC_UNITS = "billing-rules §1 (MCPM 5 §20.2); §2"
+_SRC_NCCI = "billing-rules §5.1 (NCCI XI §P)"
+_SRC_MODS = "billing-rules §4 (MCPM 5 §10.2-10.3, §20.1)"
+_SRC_CERT = "billing-rules §6.2 (BPM 15 §220.1)"
+
+_CATALOGUE: tuple[Rule, ...] = (
+    # medical necessity
+    Rule("necessity-missing", "No statement of medical necessity", E, _SRC_NECESSITY),
+    Rule("necessity-thin", "Medical necessity too thin to show skilled need", E, _SRC_NECESSITY),
+    Rule("necessity-copied", "Necessity statement copied from an earlier visit", W, _SRC_NECESSITY),
+    Rule(
+        "maintenance-without-skill",
+        "Maintenance therapy without a statement of skilled need",
+        E,
+        "billing-rules §6.5 (BPM 15 §220; Jimmo)",
+    ),
+    # diagnoses
+    Rule("dx-missing", "Line without a valid diagnosis pointer", E, _SRC_DX),
+    Rule("dx-invalid", "Diagnosis not in the code set on the date of service", E, _SRC_DX),
+    Rule("dx-header", "Diagnosis is a category header, not billable", E, _SRC_DX),
+    Rule("dx-initial-encounter", "Injury code with 7th character A (initial)", W, _SRC_DX),
+    Rule("dx-unspecified-laterality", "Diagnosis with unspecified side", W, _SRC_DX),
+    # codes
+    Rule("code-unknown", "Code not in the code table", E, "billing-rules §3"),
+    Rule("medicare-invalid-code", "Code not valid for Medicare", E, "billing-rules §3"),
+    Rule(
+        "medicare-bundled-code",
+        "Code bundled by Medicare, never paid separately",
+        W,
+        "billing-rules §3, §8 (Medicare status B)",
+    ),
+    Rule("ot-code-by-pt", "OT-only code billed by PT", E, "billing-rules §3"),
+    Rule("group-over-one-unit", "Group therapy billed over one unit", E, "billing-rules §6.8"),
+    # units and limits
+    Rule("minutes-invalid", "Impossible minutes on a line", E, _SRC_UNITS),
+    Rule("units-under-8", "Timed code under 8 minutes billed alone", E, _SRC_UNITS),
+    Rule("units-unsupported", "More units than the minutes support", E, _SRC_UNITS),
+    Rule("units-below-supported", "Fewer units than the minutes support", W, _SRC_UNITS),
+    Rule(
+        "units-total-over",
+        "Timed units over what total timed minutes allow",
+        E,
+        "billing-rules §1 rule 2 (MCPM 5 §20.2)",
+    ),
+    Rule("mue-exceeded", "Units over the code's daily limit (MUE)", E, "billing-rules §5.3 (MUE)"),
+    Rule(
+        "daily-cap-exceeded",
+        "Timed units over the payer's daily cap",
+        E,
+        "billing-rules §2 (payer caps)",
+    ),
+    # edit pairs
+    Rule("two-evaluations", "More than one PT evaluation or re-evaluation", E, _SRC_NCCI),
+    Rule("reeval-with-therapy-no-59", "Re-evaluation with therapy but no 59/XU", E, _SRC_NCCI),
+    Rule("test-with-evaluation", "Test or orthotic code with an evaluation", E, _SRC_NCCI),
+    Rule(
+        "ncci-indicator-0",
+        "Code pair that no modifier can bypass",
+        E,
+        "billing-rules §5.1-5.2 (NCCI PTP, indicator 0)",
+    ),
+    Rule(
+        "ncci-needs-modifier",
+        "Code pair billed without a distinct-service modifier",
+        E,
+        "billing-rules §4, §5.1-5.2 (NCCI XI §P.2)",
+    ),
+    # modifiers
+    Rule("gp-missing", "Therapy code without GP", E, _SRC_MODS),
+    Rule("cq-missing", "Assistant's service without CQ", E, "billing-rules §4 CQ (de minimis [S])"),
+    Rule("kx-missing", "Over the KX threshold without KX", E, "billing-rules §4 KX"),
+    Rule("kx-premature", "KX far below the threshold", E, "billing-rules §4 KX"),
+    Rule(
+        "kx-review-threshold",
+        "Over the targeted medical review threshold",
+        W,
+        "billing-rules §4 KX (review at $3,000)",
+    ),
+    Rule("modifier-25-on-therapy", "Modifier 25 on a therapy code", W, "billing-rules §4"),
+    # plan of care
+    Rule("poc-missing", "No plan of care", E, "billing-rules §3, §6.1 (BPM 15 §220.1)"),
+    Rule("poc-outside-cert", "Date of service outside the plan or certification", E, _SRC_CERT),
+    Rule("poc-cert-late", "Plan not certified within 30 days", E, _SRC_CERT),
+    Rule("poc-cert-pending", "Plan not yet certified", W, _SRC_CERT),
+    Rule("poc-cert-delayed", "Plan certified after 30 days", W, _SRC_CERT),
+    Rule("poc-recert-due", "Recertification due", W, _SRC_CERT),
+    # progress report
+    Rule(
+        "progress-report-due",
+        "Progress report due (10 treatment days)",
+        E,
+        "billing-rules §6.3 (BPM 15 §220.3)",
+    ),
+    Rule(
+        "progress-report-by-pta",
+        "Progress report written by an assistant",
+        E,
+        "billing-rules §6.3 (BPM 15 §220.3)",
+    ),
+)
+
+RULES: Mapping[str, Rule] = MappingProxyType({rule.rule_id: rule for rule in _CATALOGUE})
+_RULE_ORDER = {rule_id: i for i, rule_id in enumerate(RULES)}
+
+# --- settings [U] and code groups ---------------------------------------------------------------
+
+# Payer kinds that follow Medicare's coding and certification rules; other payers vary [U].
+MEDICARE_RULE_KINDS = frozenset({PayerKind.MEDICARE, PayerKind.MEDICARE_ADVANTAGE})
+# Self-pay visits need no plan of care for billing.
+NO_PLAN_KINDS = frozenset({PayerKind.SELF_PAY})
+MEDICARE_REPLACEMENTS = MappingProxyType({"97014": "G0283"})
+
+PT_EVALUATIONS = frozenset({"97161", "97162", "97163", "97164"})
+OT_EVALUATIONS = frozenset({"97165", "97166", "97167", "97168"})
+REEVALUATION = "97164"
+TESTS_NOT_WITH_EVALUATION = frozenset({"97750", "97755", "97763"})
+NOT_WITH_REEVALUATION = frozenset({"97760", "97761"})
+GROUP_CODES = frozenset({"97150"})
+DISTINCT_MODIFIERS = frozenset({"59", "XE", "XS", "XP", "XU"})
+REEVAL_MODIFIERS = frozenset({"59", "XU"})
+
+CERTIFICATION_DAYS = 30
+CERTIFICATION_MAX_SPAN_DAYS = 90
+RECERT_WARNING_DAYS = 7
+PROGRESS_REPORT_DAYS = 10
+KX_PREMATURE_FRACTION = Decimal("0.80")
+CQ_DE_MINIMIS_PERCENT = 10
+
+# Medical-necessity heuristic (billing-rules §6.5): a statement is "thin" when it has fewer than
+# MIN_NECESSITY_WORDS meaningful words (3+ letters, not a stop word) or no word that starts with
+# one of SKILLED_NEED_STEMS, i.e. it never says why a therapist's skill is needed.
+MIN_NECESSITY_WORDS = 12
+SKILLED_NEED_STEMS = (
+    "skill", "therapist", "cue", "cueing", "facilitat", "progression", "assess", "instruct",
+    "educat", "mobiliz", "manipulat", "manual", "modif", "analy", "judg", "expert", "safe",
+    "unsafe", "monitor", "adjust", "prescri", "reevaluat", "re-evaluat", "complex", "tactile",
+    "hands-on", "individualiz",
+)  # fmt: skip
+# Maintenance therapy is covered only when it needs a therapist's skill (Jimmo): the note must
+# say so in words starting with one of these.
+MAINTENANCE_SKILL_STEMS = ("skill", "therapist", "qualified")
+STOP_WORDS = frozenset(
+    (
+        "the", "and", "for", "with", "was", "were", "are", "has", "have", "had", "his", "her",
+        "him", "she", "they", "them", "this", "that", "these", "those", "from", "into", "onto",
+        "will", "would", "can", "could", "should", "than", "then", "also", "but", "not", "per",
+        "its", "our", "their", "who", "which", "what", "when", "while", "been", "being", "patient",
+        "pt", "pts", "today", "continue", "continued", "plan", "well",
+    )
+)  # fmt: skip
+_WORD = re.compile(r"[a-z][a-z'-]*")
+_MAINTENANCE = re.compile(r"\bmaintenance\b", re.IGNORECASE)
+_UNSPECIFIED_SIDE = re.compile(
+    r"\bunspecified\s+(?:(?:great|lesser|upper|lower|index|middle|ring|little)\s+)?"
+    r"(?:side|laterality|knee|shoulder|hip|ankle|foot|feet|hand|wrist|elbow|arm|forearm|leg|"
+    r"thigh|finger|thumb|toe|limb|extremity|eye|ear)s?\b",
+    re.IGNORECASE,
+)
+
+
+# --- entry point -------------------------------------------------------------------------------
+
+
+def scrub(claim: ClaimFacts) -> ScrubResult:
+    """Check a claim against billing-rules §1-§7 and return its findings, errors first.
+
+    Rules and their sources are listed in ``RULES``. Payer scoping: coding, certification and
+    progress-report rules that are Medicare's apply to ``MEDICARE_RULE_KINDS``; plan-of-care
+    rules apply to every payer but self-pay; KX rules only when the payer's ``kx_applies``.
+    """
+    ctx = _Context.build(claim)
+    _check_necessity(ctx)
+    _check_diagnoses(ctx)
+    _check_codes(ctx)
+    units = _check_units(ctx)
+    _check_edit_pairs(ctx)
+    _check_modifiers(ctx, units)
+    _check_plan_of_care(ctx)
+    _check_progress_report(ctx)
+
+    positions = {line.code: i for i, line in reversed(list(enumerate(claim.lines)))}
+    findings = sorted(
+        ctx.findings,
+        key=lambda f: (
+            f.severity != Severity.ERROR,
+            _RULE_ORDER[f.rule_id],
+            -1 if f.line_code is None else positions.get(f.line_code, len(positions)),
+        ),
+    )
+    errors = sum(1 for f in findings if f.severity == Severity.ERROR)
+    return ScrubResult(
+        findings=tuple(findings),
+        error_count=errors,
+        warning_count=len(findings) - errors,
+        units=units,
+    )
+
+
+@dataclass
+class _Context:
+    claim: ClaimFacts
+    facts: dict[str, CodeFacts]
+    lines_by_code: dict[str, list[ClaimLine]]
+    findings: list[Finding] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, claim: ClaimFacts) -> _Context:
+        lines_by_code: dict[str, list[ClaimLine]] = {}
+        for line in claim.lines:
+            lines_by_code.setdefault(line.code, []).append(line)
+        return cls(
+            claim=claim,
+            facts={f.code: f for f in claim.code_facts},
+            lines_by_code=lines_by_code,
+        )
+
+    def add(self, rule_id: str, message: str, fix: str, line_code: str | None = None) -> None:
+        rule = RULES[rule_id]
+        self.findings.append(
+            Finding(
+                rule_id=rule_id,
+                severity=rule.severity,
+                message=message,
+                fix=fix,
+                source=rule.source,
+                line_code=line_code,
+            )
+        )
+
+    @property
+    def medicare_rules(self) -> bool:
+        return self.claim.payer.kind in MEDICARE_RULE_KINDS
+
+    def billed(self) -> dict[str, int]:
+        """Total units per known code with at least one unit, in claim order."""
+        totals: dict[str, int] = {}
+        for code, lines in self.lines_by_code.items():
+            units = sum(line.units for line in lines)
+            if code in self.facts and units > 0:
+                totals[code] = units
+        return totals
+
+    def is_therapy(self, code: str) -> bool:
+        facts = self.facts.get(code)
+        return facts is not None and facts.always_therapy
+
+
+# --- medical necessity (billing-rules §6.5) -----------------------------------------------------
+
+
+def meaningful_words(text: str) -> list[str]:
+    """Words of 3+ letters that are not stop words (the necessity heuristic, billing-rules §6.5)."""
+    return [w for w in _WORD.findall(text.lower()) if len(w) >= 3 and w not in STOP_WORDS]
+
+
+def states_skilled_need(text: str, stems: Iterable[str] = SKILLED_NEED_STEMS) -> bool:
+    """True when some word of ``text`` starts with a skilled-need stem (billing-rules §6.5)."""
+    stem_tuple = tuple(stems)
+    return any(word.startswith(stem_tuple) for word in _WORD.findall(text.lower()))
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _check_necessity(ctx: _Context) -> None:
+    note = ctx.claim.note
+    statement = note.medical_necessity.strip()
+    if not statement:
+        ctx.add(
+            "necessity-missing",
+            "The note has no statement of medical necessity.",
+            "State why the patient needs a therapist's skill today: the condition, the skilled "
+            "intervention and the goal it serves.",
+        )
+        return
+    words = meaningful_words(statement)
+    skilled = states_skilled_need(statement)
+    if len(words) < MIN_NECESSITY_WORDS or not skilled:
+        problems = []
+        if len(words) < MIN_NECESSITY_WORDS:
+            problems.append(
+                f"only {len(words)} meaningful words (at least {MIN_NECESSITY_WORDS} expected)"
+            )
+        if not skilled:
+            problems.append(
+                "no words stating skilled need (e.g. skilled, cues, assess, progression)"
+            )
+        ctx.add(
+            "necessity-thin",
+            f'The necessity statement "{_clip(statement)}" has ' + " and ".join(problems) + ".",
+            "Say what skill the therapist provided (cueing, manual technique, progression, "
+            "assessment of response) and why the patient's condition needs it.",
+        )
+    normalised = _normalise(statement)
+    for visit in sorted(ctx.claim.history, key=lambda v: v.visit_date, reverse=True):
+        if visit.visit_date < ctx.claim.date_of_service and (
+            _normalise(visit.medical_necessity) == normalised
+        ):
+            ctx.add(
+                "necessity-copied",
+                "The necessity statement is word for word the one of the visit on "
+                f"{visit.visit_date.isoformat()}.",
+                "Write today's statement from today's findings: what changed, what skill was "
+                "needed today.",
+            )
+            break
+    assessment_and_plan = " ".join((statement, note.assessment, note.plan))
+    if _MAINTENANCE.search(assessment_and_plan) and not states_skilled_need(
+        assessment_and_plan, MAINTENANCE_SKILL_STEMS
+    ):
+        ctx.add(
+            "maintenance-without-skill",
+            'The note mentions "maintenance" but never says why the maintenance program needs '
+            "a therapist's skill.",
+            "Document why only a therapist can safely and effectively carry out the maintenance "
+            "program (Jimmo), or stop billing it as skilled therapy.",
+        )
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\N{HORIZONTAL ELLIPSIS}"
+
+
+# --- diagnoses (billing-rules §7) ---------------------------------------------------------------
+
+
+def _check_diagnoses(ctx: _Context) -> None:
+    claim = ctx.claim
+    if not claim.diagnoses:
+        ctx.add(
+            "dx-missing",
+            "The claim has no diagnosis.",
+            "Add the ICD-10-CM code(s) from the plan of care and point each line to one.",
+        )
+    else:
+        count = len(claim.diagnoses)
+        for code, lines in ctx.lines_by_code.items():
+            pointers = [p for line in lines for p in line.diagnosis_pointers]
+            bad = [p for p in pointers if not 1 <= p <= count]
+            if not pointers:
+                ctx.add(
+                    "dx-missing",
+                    f"{code} points to no diagnosis.",
+                    "Point the line to the diagnosis it treats.",
+                    code,
+                )
+            elif bad:
+                ctx.add(
+                    "dx-missing",
+                    f"{code} points to diagnosis {', '.join(map(str, bad))}, but the claim has "
+                    f"{count}.",
+                    "Point the line to one of the claim's diagnoses.",
+                    code,
+                )
+    for dx in claim.diagnoses:
+        if not dx.exists:
+            ctx.add(
+                "dx-invalid",
+                f"{dx.code} is not in the ICD-10-CM code set in force on "
+                f"{claim.date_of_service.isoformat()}.",
+                "Pick the current code (code sets change every 1 October, sometimes 1 April).",
+            )
+            continue
+        if not dx.billable:
+            ctx.add(
+                "dx-header",
+                f"{dx.code} ({dx.title or 'no title'}) is a category header with child codes, "
+                "not billable.",
+                f"Pick the most specific child code under {dx.code}.",
+            )
+            continue
+        compact = dx.code.replace(".", "").upper()
+        if compact[:1] in ("S", "T") and len(compact) == 7 and compact.endswith("A"):
+            ctx.add(
+                "dx-initial-encounter",
+                f"{dx.code} has 7th character A (initial encounter, active treatment).",
+                f"Outpatient PT usually codes D (subsequent encounter): {compact[:3]}."
+                f"{compact[3:6]}D, unless the patient is still in active treatment.",
+            )
+        if _UNSPECIFIED_SIDE.search(dx.title):
+            ctx.add(
+                "dx-unspecified-laterality",
+                f"{dx.code} ({dx.title}) does not say which side.",
+                "Use the right- or left-side code documented in the evaluation; payers query "
+                "unspecified laterality.",
+            )
+
+
+# --- codes (billing-rules §3, §6.8) -------------------------------------------------------------
+
+
+def _check_codes(ctx: _Context) -> None:
+    for code, lines in ctx.lines_by_code.items():
+        facts = ctx.facts.get(code)
+        if facts is None:
+            ctx.add(
+                "code-unknown",
+                f"{code} is not in the code table, so it cannot be checked.",
+                "Correct the code, or add it to the code table with its facts.",
+                code,
+            )
+            continue
+        if ctx.medicare_rules and facts.medicare_status == MedicareStatus.INVALID:
+            replacement = MEDICARE_REPLACEMENTS.get(code)
+            ctx.add(
+                "medicare-invalid-code",
+                f"{code} is not valid for {ctx.claim.payer.name}"
+                + (f": Medicare uses {replacement}." if replacement else "."),
+                f"Bill {replacement} instead." if replacement else "Use the Medicare code.",
+                code,
+            )
+        if ctx.medicare_rules and facts.medicare_status == MedicareStatus.BUNDLED:
+            ctx.add(
+                "medicare-bundled-code",
+                f"{code} is bundled by Medicare (status B): it is never paid separately.",
+                f"Remove {code} from the claim; its time is part of the other services.",
+                code,
+            )
+        if facts.discipline == Discipline.OT:
+            ctx.add(
+                "ot-code-by-pt",
+                f"{code} is an occupational-therapy code; a "
+                f"{ctx.claim.therapist_credential.value} cannot bill it.",
+                "Use the PT code (97161-97164 for evaluations).",
+                code,
+            )
+        units = sum(line.units for line in lines)
+        if (code in GROUP_CODES or facts.category == "group") and units > 1:
+            ctx.add(
+                "group-over-one-unit",
+                f"{code} (group therapy) is billed with {units} units; it is 1 unit per patient "
+                "per session.",
+                f"Bill {code} x 1.",
+                code,
+            )
+
+
+def _cut_by_cap(code: str, billed: int, ctx: _Context, timed_billed: int) -> bool:
+    """True when a cap explains billing fewer units than the minutes support: the code is at
+    its unit limit (§5.3), or the day is at the payer's timed-unit cap, where the therapist
+    chooses which code gives way (§2)."""
+    limits = {limit.code: limit.max_units for limit in ctx.claim.unit_limits}
+    if code in limits and billed >= limits[code]:
+        return True
+    cap = ctx.claim.payer.daily_timed_unit_cap
+    return cap is not None and timed_billed >= cap
+
+
+# --- units (billing-rules §1, §2, §5.3) ---------------------------------------------------------
+
+
+def _check_units(ctx: _Context) -> UnitsResult | None:
+    claim = ctx.claim
+    payer = claim.payer
+    limits = {limit.code: limit.max_units for limit in claim.unit_limits}
+    billed = {
+        code: sum(line.units for line in lines)
+        for code, lines in ctx.lines_by_code.items()
+        if code in ctx.facts
+    }
+    services = tuple(
+        ServiceInput(
+            code=code,
+            minutes=sum(line.minutes for line in lines),
+            timed=ctx.facts[code].timed,
+            always_therapy=ctx.facts[code].always_therapy,
+            pta_minutes=sum(line.pta_minutes for line in lines),
+        )
+        for code, lines in ctx.lines_by_code.items()
+        if code in ctx.facts
+    )
+    impossible = False
+    for claim_line in claim.lines:
+        minutes, pta = claim_line.minutes, claim_line.pta_minutes
+        if minutes < 0 or pta < 0 or pta > minutes:
+            impossible = True
+            ctx.add(
+                "minutes-invalid",
+                f"{claim_line.code}: {minutes} minutes with {pta} by the assistant cannot be "
+                "right.",
+                "Correct the minutes on the treatment note.",
+                claim_line.code,
+            )
+    if impossible:
+        return None
+    try:
+        supported = compute_units(UnitsRequest(services=services, method=payer.unit_method))
+    except ValueError as error:
+        ctx.add(
+            "minutes-invalid",
+            f"The minutes cannot be right: {error}.",
+            "Correct the minutes on the treatment note.",
+        )
+        return None
+    supported = _follow_billed_tie(supported, services, payer.unit_method, billed)
+
+    method = "CMS 8-minute rule" if payer.unit_method == Method.CMS else "per-code (AMA) method"
+    timed_lines = [line for line in supported.lines if line.timed]
+    alone = payer.unit_method == Method.AMA or len(timed_lines) == 1
+    share = ", ".join(f"{line.code} x {line.units}" for line in timed_lines)
+    for line in supported.lines:
+        units = billed[line.code]
+        if line.timed:
+            if alone and line.minutes < 8 and units > 0:
+                ctx.add(
+                    "units-under-8",
+                    f"{line.code}: {line.minutes} minutes alone is under 8 minutes, but "
+                    f"{_n(units, 'unit')} billed.",
+                    f"Remove {line.code}, or correct its minutes if more time was spent.",
+                    line.code,
+                )
+            elif units > line.units:
+                context = (
+                    f" (day total {supported.total_timed_minutes} timed minutes = "
+                    f"{_n(supported.total_timed_units, 'unit')}: {share})"
+                    if payer.unit_method == Method.CMS and len(timed_lines) > 1
+                    else ""
+                )
+                ctx.add(
+                    "units-unsupported",
+                    f"{line.code}: {_n(units, 'unit')} billed, but {line.minutes} minutes support "
+                    f"{line.units} under the {method}{context}.",
+                    f"Bill {line.code} x {line.units}, or correct the minutes.",
+                    line.code,
+                )
+            elif units < line.units and not _cut_by_cap(
+                line.code, units, ctx, sum(billed[t.code] for t in timed_lines)
+            ):
+                ctx.add(
+                    "units-below-supported",
+                    f"{line.code}: {_n(units, 'unit')} billed, but {line.minutes} minutes support "
+                    f"{line.units} under the {method}.",
+                    f"Bill {line.code} x {line.units} unless fewer units were intended.",
+                    line.code,
+                )
+        elif (
+            units > 1
+            and line.code not in GROUP_CODES
+            and ctx.facts[line.code].category != "group"
+            and line.code not in limits  # a code with a unit limit is left to mue-exceeded
+        ):
+            ctx.add(
+                "units-unsupported",
+                f"{line.code} is untimed: 1 unit per day whatever the minutes, but "
+                f"{units} units billed.",
+                f"Bill {line.code} x 1.",
+                line.code,
+            )
+
+    timed_billed = sum(billed[line.code] for line in timed_lines)
+    # With one timed code the line's own finding already says it all.
+    if (
+        payer.unit_method == Method.CMS
+        and len(timed_lines) > 1
+        and timed_billed > supported.total_timed_units
+    ):
+        total = supported.total_timed_minutes
+        ctx.add(
+            "units-total-over",
+            f"{_n(timed_billed, 'timed unit')} billed, but {total} total timed minutes allow "
+            f"{units_for_minutes(total)}.",
+            f"Share {_n(supported.total_timed_units, 'unit')} among the timed codes: {share}.",
+        )
+    for code, units in billed.items():
+        limit = limits.get(code)
+        if limit is not None and units > limit:
+            ctx.add(
+                "mue-exceeded",
+                f"{code}: {units} units billed; the daily limit (MUE) is {limit}.",
+                f"Bill at most {limit}; units over the MUE are denied.",
+                code,
+            )
+    cap = payer.daily_timed_unit_cap
+    if cap is not None and timed_billed > cap:
+        ctx.add(
+            "daily-cap-exceeded",
+            f"{_n(timed_billed, 'timed unit')} billed; {payer.name} pays at most {cap} a day.",
+            f"Cut the timed units to {cap}, starting with the least supported.",
+        )
+    return supported
+
+
+def _follow_billed_tie(
+    supported: UnitsResult,
+    services: tuple[ServiceInput, ...],
+    method: Method,
+    billed: Mapping[str, int],
+) -> UnitsResult:
+    """Where the minutes tie, accept the therapist's billed pick when it is a valid one."""
+    if not supported.ties:
+        return supported
+    tie = supported.ties[0]
+    full = {line.code: line.full_units for line in supported.lines}
+    choice = tuple(code for code in tie.codes if billed.get(code, 0) == full[code] + 1)
+    if len(choice) != tie.contested_units or choice == tie.chosen:
+        return supported
+    return compute_units(UnitsRequest(services=services, method=method, tie_choice=choice))
+
+
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+# --- edit pairs (billing-rules §5.1, §5.2) -------------------------------------------------------
+
+
+def _has_all(lines: list[ClaimLine], modifiers: frozenset[str]) -> bool:
+    """True when every line of the code carries one of ``modifiers``."""
+    return all(modifiers & set(line.modifiers) for line in lines)
+
+
+def _check_edit_pairs(ctx: _Context) -> None:
+    billed = ctx.billed()
+    codes = list(billed)
+    covered: set[frozenset[str]] = set()
+
+    evaluations = [code for code in codes if code in PT_EVALUATIONS]
+    if len(evaluations) > 1:
+        ctx.add(
+            "two-evaluations",
+            f"{' and '.join(evaluations)} billed on the same date: only one PT evaluation or "
+            "re-evaluation per patient per date, and no modifier bypasses it.",
+            "Keep the one evaluation that was performed.",
+        )
+        covered.update(frozenset(pair) for pair in combinations(evaluations, 2))
+
+    if REEVALUATION in billed:
+        therapy = [
+            code
+            for code in codes
+            if ctx.is_therapy(code) and code not in PT_EVALUATIONS | OT_EVALUATIONS
+        ]
+        if therapy and not _has_all(ctx.lines_by_code[REEVALUATION], REEVAL_MODIFIERS):
+            ctx.add(
+                "reeval-with-therapy-no-59",
+                f"{REEVALUATION} (re-evaluation) billed with {', '.join(therapy)} without 59 or "
+                "XU: NCCI bundles it into the therapy services.",
+                f"If the patient's status changed enough to need a re-evaluation, append XU (or "
+                f"59) to {REEVALUATION} and document the change; otherwise remove it.",
+                REEVALUATION,
+            )
+        covered.update(frozenset((REEVALUATION, code)) for code in therapy)
+
+    for code in codes:
+        if code in TESTS_NOT_WITH_EVALUATION and evaluations:
+            partners = evaluations
+        elif code in NOT_WITH_REEVALUATION and REEVALUATION in billed:
+            partners = [REEVALUATION]
+        else:
+            continue
+        ctx.add(
+            "test-with-evaluation",
+            f"{code} is not separately reportable with {', '.join(partners)} on the same date "
+            "by the same discipline.",
+            f"Remove {code}; its work is part of the evaluation.",
+            code,
+        )
+        covered.update(frozenset((code, partner)) for partner in partners)
+
+    seen: set[tuple[str, str]] = set()
+    for pair in ctx.claim.edit_pairs:
+        key = (pair.column1, pair.column2)
+        if (
+            key in seen
+            or pair.column1 not in billed
+            or pair.column2 not in billed
+            or not pair.in_force(ctx.claim.date_of_service)
+            or frozenset(key) in covered
+        ):
+            continue
+        seen.add(key)
+        if pair.modifier_indicator == 0:
+            ctx.add(
+                "ncci-indicator-0",
+                f"{pair.column2} is bundled into {pair.column1} (NCCI edit, modifier indicator "
+                "0): no modifier can bypass it.",
+                f"Remove {pair.column2}.",
+                pair.column2,
+            )
+        elif pair.modifier_indicator == 1 and not _has_all(
+            ctx.lines_by_code[pair.column2], DISTINCT_MODIFIERS
+        ):
+            ctx.add(
+                "ncci-needs-modifier",
+                f"{pair.column2} is bundled into {pair.column1} (NCCI edit, modifier indicator "
+                f"1) and carries no 59/XE/XS/XP/XU.",
+                f"If {pair.column2} was done in a separate time interval, append XU (or the "
+                "fitting X modifier; 59 only when none fits); otherwise remove it.",
+                pair.column2,
+            )
+
+
+# --- modifiers (billing-rules §4) ---------------------------------------------------------------
+
+
+def _check_modifiers(ctx: _Context, units: UnitsResult | None) -> None:
+    claim = ctx.claim
+    by_pta = claim.therapist_credential == Credential.PTA
+    cq_units = {line.code: line.cq_units for line in units.lines} if units else {}
+    for code, lines in ctx.lines_by_code.items():
+        if not ctx.is_therapy(code):
+            continue
+        if any("GP" not in line.modifiers for line in lines):
+            others = sorted({m for line in lines for m in line.modifiers if m in ("GO", "GN")})
+            ctx.add(
+                "gp-missing",
+                f"{code} is an always-therapy code billed without GP"
+                + (f" (it carries {', '.join(others)}, which is for OT/SLP)." if others else "."),
+                f"Append GP to {code} (PT plan of care).",
+                code,
+            )
+        for line in lines:
+            if "CQ" in line.modifiers:
+                continue
+            over = line.pta_minutes > 0 and (
+                line.pta_minutes * 100 > CQ_DE_MINIMIS_PERCENT * line.minutes
+            )
+            if by_pta or over:
+                why = (
+                    "the visit was furnished by a PTA"
+                    if by_pta
+                    else f"the assistant furnished {line.pta_minutes} of its {line.minutes} "
+                    "minutes (over 10%)"
+                )
+                n = cq_units.get(code, 0)
+                ctx.add(
+                    "cq-missing",
+                    f"{code}: {why}, but the line has no CQ.",
+                    f"Append CQ (with GP) to {code}"
+                    + (
+                        f", or split it: {_n(n, 'unit')} furnished in whole or part by the "
+                        "assistant on a GP CQ line."
+                        if n and not by_pta
+                        else "."
+                    ),
+                    code,
+                )
+                break
+        if any("25" in line.modifiers for line in lines):
+            ctx.add(
+                "modifier-25-on-therapy",
+                f"{code} carries modifier 25, which is for E/M services only.",
+                f"Remove 25 from {code}.",
+                code,
+            )
+    _check_kx(ctx)
+
+
+def _check_kx(ctx: _Context) -> None:
+    claim = ctx.claim
+    kx = claim.kx
+    if not claim.payer.kx_applies or kx is None:
+        return
+    total = kx.ytd_allowed_before_visit + kx.this_visit_allowed
+    therapy = [code for code in ctx.lines_by_code if ctx.is_therapy(code)]
+    with_kx = [
+        code for code in therapy if all("KX" in line.modifiers for line in ctx.lines_by_code[code])
+    ]
+    without_kx = [code for code in therapy if code not in with_kx]
+    any_kx = any("KX" in line.modifiers for line in claim.lines)
+    amounts = (
+        f"Year-to-date ${kx.ytd_allowed_before_visit:,.2f} + this visit "
+        f"${kx.this_visit_allowed:,.2f} = ${total:,.2f}"
+    )
+    if kx.threshold is not None:
+        if total > kx.threshold and without_kx:
+            ctx.add(
+                "kx-missing",
+                f"{amounts} passes the ${kx.threshold:,.2f} KX threshold, but "
+                f"{', '.join(without_kx)} carry no KX.",
+                "Append KX to every therapy line and make sure the note documents medical "
+                "necessity; without KX these lines are denied.",
+            )
+        if any_kx and total < kx.threshold * KX_PREMATURE_FRACTION:
+            ctx.add(
+                "kx-premature",
+                f"KX is on the claim, but {amounts[0].lower()}{amounts[1:]}, well under the "
+                f"${kx.threshold:,.2f} "
+                f"threshold ({KX_PREMATURE_FRACTION:.0%} = "
+                f"${kx.threshold * KX_PREMATURE_FRACTION:,.2f}).",
+                "Remove KX: using it when the threshold is not likely to be passed is abusive.",
+            )
+    if total > kx.review_threshold:
+        ctx.add(
+            "kx-review-threshold",
+            f"{amounts} passes the ${kx.review_threshold:,.2f} targeted medical review threshold.",
+            "Expect medical review: make sure the plan, progress reports and this note support "
+            "the need for continued skilled therapy.",
+        )
+
+
+# --- plan of care and certification (billing-rules §6.1, §6.2) ------------------------------------
+
+
+def _check_plan_of_care(ctx: _Context) -> None:
+    claim = ctx.claim
+    therapy = [code for code in ctx.billed() if ctx.is_therapy(code)]
+    if not therapy or claim.payer.kind in NO_PLAN_KINDS:
+        return
+    plan = claim.plan_of_care
+    dos = claim.date_of_service
+    if plan is None:
+        ctx.add(
+            "poc-missing",
+            f"{', '.join(therapy)} must be furnished under a therapy plan of care, and none is "
+            "on file.",
+            "Write (and have certified) the plan of care: diagnoses, measurable goals, type, "
+            "amount, frequency and duration of services.",
+        )
+        return
+    if dos < plan.start_date:
+        ctx.add(
+            "poc-outside-cert",
+            f"The date of service {dos.isoformat()} is before the plan starts "
+            f"({plan.start_date.isoformat()}).",
+            "Attach the claim to the plan in force on the date of service.",
+        )
+    elif plan.cert_through is not None and dos > plan.cert_through:
+        ctx.add(
+            "poc-outside-cert",
+            f"The date of service {dos.isoformat()} is after the certification ended "
+            f"({plan.cert_through.isoformat()}).",
+            "Have the physician/NPP recertify the plan for the period that includes this visit.",
+        )
+    if not ctx.medicare_rules:
+        return
+    deadline = plan.first_visit_date + timedelta(days=CERTIFICATION_DAYS)
+    if plan.certified_on is None:
+        if dos > deadline:
+            ctx.add(
+                "poc-cert-late",
+                f"The plan is not certified and the 30 days after the first visit "
+                f"({plan.first_visit_date.isoformat()}) ended on {deadline.isoformat()}.",
+                "Get the physician/NPP signature, and document the reason for the delay "
+                "(delayed certification is allowed with a reason).",
+            )
+        else:
+            ctx.add(
+                "poc-cert-pending",
+                f"The plan is not yet certified; the signature is due by {deadline.isoformat()}.",
+                "Send the plan to the physician/NPP for signature before billing.",
+            )
+    elif plan.certified_on > deadline:
+        late = (plan.certified_on - plan.first_visit_date).days
+        ctx.add(
+            "poc-cert-delayed",
+            f"The plan was certified on {plan.certified_on.isoformat()}, {late} days after the "
+            f"first visit ({CERTIFICATION_DAYS} allowed).",
+            "Keep the documented reason for the delayed certification with the plan.",
+        )
+    if plan.cert_through is not None:
+        span = (plan.cert_through - plan.start_date).days + 1
+        left = (plan.cert_through - dos).days
+        if span > CERTIFICATION_MAX_SPAN_DAYS:
+            ctx.add(
+                "poc-recert-due",
+                f"The certification runs {span} days ({plan.start_date.isoformat()} to "
+                f"{plan.cert_through.isoformat()}); it lasts at most "
+                f"{CERTIFICATION_MAX_SPAN_DAYS} calendar days.",
+                "Recertify at least every 90 days.",
+            )
+        elif 0 <= left <= RECERT_WARNING_DAYS:
+            ctx.add(
+                "poc-recert-due",
+                f"The certification ends on {plan.cert_through.isoformat()}, "
+                f"{_n(left, 'day')} after this visit.",
+                "Send the updated plan for recertification now.",
+            )
+
+
+# --- progress report (billing-rules §6.3) --------------------------------------------------------
+
+
+def treatment_days_since_report(claim: ClaimFacts) -> int:
+    """Treatment days since the last progress report, counting this visit (billing-rules §6.3).
+
+    Days without a visit do not count. Without an earlier report, the count starts at the plan's
+    first visit (the evaluation), or with the earliest visit on record when there is no plan.
+    """
+    dos = claim.date_of_service
+    earlier = {v.visit_date for v in claim.history if v.visit_date < dos}
+    reports = [v.visit_date for v in claim.history if v.was_progress_report and v.visit_date < dos]
+    if reports:
+        last = max(reports)
+        days = {d for d in earlier if d > last}
+    elif claim.plan_of_care is not None:
+        days = {d for d in earlier if d >= claim.plan_of_care.first_visit_date}
+    else:
+        days = earlier
+    return len(days) + 1
+
+
+def _check_progress_report(ctx: _Context) -> None:
+    claim = ctx.claim
+    note = claim.note
+    by_pta = claim.therapist_credential == Credential.PTA
+    if note.includes_progress_report and by_pta:
+        ctx.add(
+            "progress-report-by-pta",
+            "The note is marked as a progress report, but it was written by a PTA.",
+            "A PT must write the progress report (the PTA may contribute data).",
+        )
+    if not ctx.medicare_rules or not any(ctx.is_therapy(code) for code in ctx.billed()):
+        return
+    days = treatment_days_since_report(claim)
+    if days >= PROGRESS_REPORT_DAYS and not (note.includes_progress_report and not by_pta):
+        ctx.add(
+            "progress-report-due",
+            f"This is treatment day {days} since the last progress report (or the start of "
+            f"care); one is due at least every {PROGRESS_REPORT_DAYS} treatment days.",
+            "Have the PT write a progress report at this visit"
+            + (" (a PTA cannot write it: schedule the PT)." if by_pta else "."),
+        )
