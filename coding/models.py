@@ -7,6 +7,7 @@ Facts and their sources: ../shared/domain/billing-rules.md (sections cited as §
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -121,6 +122,17 @@ def next_prefix(prefix: str) -> str:
     return "\U0010ffff"
 
 
+STOPWORDS = frozenset(
+    "a an and as at by for from in into of on or other than the to with without".split()  # noqa: SIM905
+)
+
+
+def title_terms(title: str) -> list[str]:
+    """The searchable words of an ICD-10 title: lowercase letters and digits, no stopwords."""
+    words = re.findall(r"[a-z0-9]+", title.lower())
+    return sorted({w[:40] for w in words if len(w) > 1 and w not in STOPWORDS})
+
+
 def code_key(text: str) -> str:
     """An ICD-10 code as typed ("m54.5", "M545") → its search key ("m545")."""
     return "".join(ch for ch in text.lower() if ch.isalnum())
@@ -130,6 +142,15 @@ class Icd10QuerySet(models.QuerySet["Icd10Code"]):
     def code_prefix(self, text: str) -> Icd10QuerySet:
         key = code_key(text)
         return self.filter(key__gte=key, key__lt=next_prefix(key))
+
+    def search(self, text: str) -> Icd10QuerySet:
+        """By code prefix when the text looks like a code ("M54", "s83.5"), else by words of the
+        title, each matching as a prefix ("knee pain")."""
+        text = text.strip()
+        if re.fullmatch(r"[A-Za-z]\d[\dA-Za-z.]*", text):
+            return self.code_prefix(text)
+        words = title_terms(text)
+        return self.words(words[:6]) if words else self.none()
 
     def words(self, words: list[str]) -> Icd10QuerySet:
         qs = self
@@ -167,7 +188,12 @@ class Icd10Term(models.Model):
     icd = models.ForeignKey(Icd10Code, on_delete=models.CASCADE, related_name="terms")
 
     class Meta:
-        indexes = [models.Index(fields=["term", "icd"], name="icd10term_term_icd")]
+        indexes = [
+            # A word's range drives the search …
+            models.Index(fields=["term", "icd"], name="icd10term_term_icd"),
+            # … and each further word is checked per code (bench/icd10_search.py).
+            models.Index(fields=["icd", "term"], name="icd10term_icd_term"),
+        ]
 
     def __str__(self) -> str:
         return self.term

@@ -27,13 +27,11 @@ from coding.models import (
     RelativeValue,
     UnitLimit,
     code_key,
+    title_terms,
 )
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ICD10_DATASET = "simple-icd-10-cm 1.5.0 (ICD-10-CM FY2026, April 2026 update)"
-STOPWORDS = frozenset(
-    "a an and as at by for from in into of on or other than the to with without".split()  # noqa: SIM905
-)
 
 
 @dataclass
@@ -210,16 +208,10 @@ def reference_load() -> LoadReport:
     return report
 
 
-def title_terms(title: str) -> list[str]:
-    """The searchable words of an ICD-10 title: lowercase letters and digits, no stopwords."""
-    words = re.findall(r"[a-z0-9]+", title.lower())
-    return sorted({w[:40] for w in words if len(w) > 1 and w not in STOPWORDS})
-
-
-def _icd10_items() -> Iterator[tuple[str, str, bool, str, str]]:
+def _icd10_items(codes: Iterable[str] | None = None) -> Iterator[tuple[str, str, bool, str, str]]:
     import simple_icd_10_cm as icd
 
-    for code in icd.get_all_codes(with_dots=True):
+    for code in icd.get_all_codes(with_dots=True) if codes is None else sorted(codes):
         if icd.is_chapter_or_block(code):
             continue
         ancestors = icd.get_ancestors(code)
@@ -238,7 +230,7 @@ def icd10_load(*, only: Iterable[str] | None = None) -> int:
     if Icd10Code.objects.exists():
         return 0
     wanted = _with_relatives(only) if only is not None else None
-    items = [item for item in _icd10_items() if wanted is None or item[0] in wanted]
+    items = list(_icd10_items(wanted))
     icd_table, term_table = Icd10Code._meta.db_table, Icd10Term._meta.db_table
     with connection.cursor() as cursor:
         # Plain executemany: the ORM's per-object overhead is most of the time at this size.
@@ -256,15 +248,14 @@ def icd10_load(*, only: Iterable[str] | None = None) -> int:
 
 
 def _with_relatives(codes: Iterable[str]) -> set[str]:
+    """The codes with their ancestors and descendants (a descendant's code starts with its
+    ancestor's: M54.5 → M54.50)."""
     import simple_icd_10_cm as icd
 
-    wanted: set[str] = set()
-    for code in codes:
-        if not icd.is_valid_item(code):
-            continue
-        wanted.add(code)
+    prefixes = tuple(codes)
+    wanted = {c for c in icd.get_all_codes(with_dots=True) if c.startswith(prefixes)}
+    for code in list(wanted):
         wanted.update(icd.get_ancestors(code))
-        wanted.update(icd.get_descendants(code))
     return wanted
 
 

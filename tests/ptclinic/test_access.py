@@ -19,6 +19,7 @@ SAMPLE_KWARGS = {
     "app_label": "ptclinic",
     "object_id": "1",
     "content_type_id": "1",
+    "code": "97110",
 }
 SAMPLE_BY_CONVERTER = {
     "IntConverter": 1,
@@ -48,7 +49,11 @@ def _url_for(name: str, pattern: URLPattern) -> str:
             kwargs[arg] = SAMPLE_KWARGS[arg]
         else:
             kwargs[arg] = SAMPLE_BY_CONVERTER[type(converters[arg]).__name__]
+    regex = pattern.pattern.regex
+    positional = regex.groups - len(regex.groupindex)
     try:
+        if positional and not kwargs:
+            return reverse(name, args=["1"] * positional)  # e.g. simple-history's admin URLs
         return reverse(name, kwargs=kwargs)
     except NoReverseMatch:
         pytest.fail(f"Add a sample argument for the URL pattern {name!r} in SAMPLE_KWARGS")

@@ -1,0 +1,39 @@
+"""Template helpers of the code reference pages."""
+
+import re
+from collections.abc import Collection
+
+from django import template
+from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+_CODE = re.compile(r"\b([0-9A-Z][0-9]{3}[0-9A-Z])\b")
+
+
+@register.filter(needs_autoescape=True)
+def link_codes(text: str, known: Collection[str], autoescape: bool = True) -> SafeString:
+    """Escape `text` and link every billing code in it that is in `known` to its page."""
+    esc = conditional_escape if autoescape else (lambda s: s)
+    parts = []
+    last = 0
+    for match in _CODE.finditer(text):
+        code = match.group(1)
+        if code not in known:
+            continue
+        parts.append(esc(text[last : match.start()]))
+        parts.append(
+            format_html(
+                '<a href="{}" class="code-mono">{}</a>', reverse("code-detail", args=[code]), code
+            )
+        )
+        last = match.end()
+    parts.append(esc(text[last:]))
+    return mark_safe("".join(str(p) for p in parts))  # every part is escaped above
+
+
+@register.filter
+def money(value: object) -> str:
+    return f"${value:,.2f}"
