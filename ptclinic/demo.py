@@ -6,7 +6,7 @@ from ptclinic.services import clinic_get_or_create, membership_ensure, user_ensu
 
 DEMO_PASSWORD = "ptclinic-demo"
 DEMO_CLINIC = "Riverbend Physical Therapy (demo)"
-OTHER_DEMO_CLINIC = "Hillside Rehab (demo)"
+OTHER_DEMO_CLINIC = "Summit Rehab (demo)"
 
 DEMO_USERS_HELP = (
     ("demo-pt", "Dana Reyes, PT — enters treatment sessions"),
@@ -31,14 +31,20 @@ def seed() -> list[str]:
     admin = user_ensure(
         username="demo-admin", password=DEMO_PASSWORD, first_name="Alex", last_name="Kim"
     )
-    membership_ensure(
+    pt_member = membership_ensure(
         user=pt, clinic=clinic, role=Role.THERAPIST, credential=Credential.PT, npi="1679576722"
     )
-    membership_ensure(user=pta, clinic=clinic, role=Role.THERAPIST, credential=Credential.PTA)
+    pta_member = membership_ensure(
+        user=pta, clinic=clinic, role=Role.THERAPIST, credential=Credential.PTA
+    )
     membership_ensure(user=owner, clinic=clinic, role=Role.OWNER)
     membership_ensure(user=owner, clinic=other, role=Role.OWNER)
     membership_ensure(user=admin, clinic=clinic, role=Role.ADMIN)
+    from claims.demo import seed_clinic  # the clinical demo data builds on the users above
+
+    clinical = seed_clinic(clinic=clinic, pt=pt_member, pta=pta_member, owner=owner)
     return [
         f"Clinics: {clinic.name}; {other.name}",
         "Users: " + ", ".join(u for u, _ in DEMO_USERS_HELP),
+        *clinical,
     ]

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from coding.services import icd10_load, reference_load
 from ptclinic.models import Clinic, Membership, Role
 
 User = get_user_model()
@@ -37,6 +38,49 @@ def make_member(clinic: Clinic, role: str = Role.THERAPIST, **fields: Any) -> An
         fields.setdefault("credential", "PT")
     Membership.objects.create(user=user, clinic=clinic, role=role, **fields)
     return user
+
+
+# The ICD-10-CM part the tests use (with ancestors and descendants): loading all 98,000 codes
+# per test would be slow. The full set is exercised by `make setup` and bench/.
+TEST_ICD10 = (
+    "M54.5",
+    "M25.56",
+    "S83.51",
+    "I69.35",
+    "Z96.64",
+    "M75.0",
+    "Z79.89",
+    "S72.00",
+    "S46.01",
+    "M17.1",
+    "R26.8",
+    "G20",
+    "M62.81",
+    "Z47.1",
+    "S93.4",
+    "M79.6",
+    "M75.1",
+    "M25.51",
+)
+
+
+def load_reference_data() -> None:
+    reference_load()
+    icd10_load(only=TEST_ICD10)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """Reference data is loaded once into the test database. Tests run in transactions that
+    roll back, so it stays; browser tests (transactional, run last) load their own."""
+    with django_db_blocker.unblock():
+        load_reference_data()
+
+
+@pytest.fixture
+def reference(db: None) -> None:
+    """Marks a test that uses the shipped code tables, payers, fees and the ICD-10-CM slice
+    (loaded once per run by `django_db_setup`)."""
 
 
 @pytest.fixture
@@ -79,3 +123,24 @@ def client_for() -> Callable[[Any], Client]:
         return c
 
     return login
+
+
+def make_patient(clinic: Clinic, payer_name: str = "Medicare Part B", **fields: Any) -> Any:
+    """A patient on the named payer (needs the `reference` fixture for payers)."""
+    import datetime as dt
+
+    from claims.models import Patient
+    from coding.models import Payer
+
+    n = next(_seq)
+    fields.setdefault("first_name", "Pat")
+    fields.setdefault("last_name", f"Ient{n}")
+    fields.setdefault("date_of_birth", dt.date(1950, 1, 1))
+    fields.setdefault("mrn", f"MRN{n:05d}")
+    return Patient.objects.create(
+        clinic=clinic, primary_payer=Payer.objects.get(name=payer_name), **fields
+    )
+
+
+def membership(user: Any, clinic: Clinic) -> Membership:
+    return Membership.objects.get(user=user, clinic=clinic, role=Role.THERAPIST)

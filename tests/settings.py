@@ -1,5 +1,7 @@
 """Test settings: production settings with the few changes a test run needs."""
 
+import os
+
 from ptclinic.settings import *  # noqa: F403
 
 # The test client and the live server speak plain HTTP on localhost.
@@ -12,3 +14,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+
+# A file, not memory, for SQLite: the concurrency tests need real locking between connections.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # One file per test run, removed at its end: parallel runs do not share it.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(VAR_DIR / f"test-ptclinic-{os.getpid()}.sqlite3")  # noqa: F405
+    }

@@ -70,8 +70,11 @@ def shot(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 @pytest.fixture
 def demo(transactional_db: None, settings: Any) -> None:
+    """The demo clinic as `make run` shows it: users, patients, sessions and claims."""
     from ptclinic import demo
+    from tests.conftest import load_reference_data
 
+    load_reference_data()
     demo.seed()
 
 

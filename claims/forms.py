@@ -1,0 +1,441 @@
+"""The session-entry form: the visit's fields, its service rows and diagnoses, and the
+therapist's changes to suggested lines. Validation only; the services do the writing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+from django.utils import timezone
+
+from claims.models import MAX_DIAGNOSES, MAX_MINUTES, Patient
+from claims.services import LineChoice, ServiceRow, SessionInput, Suggestion
+from coding.models import BillingCode, Icd10Code, Payer
+from ptclinic.models import Clinic, Credential, Membership
+
+MAX_ROWS = 20
+MAX_NOTE_CHARS = 20_000
+KNOWN_MODIFIERS = frozenset(
+    {"GP", "GO", "GN", "CQ", "CO", "KX", "59", "XE", "XS", "XP", "XU", "GA", "GZ", "25"}
+)
+
+
+class TherapistChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Membership) -> str:
+        return obj.display_name
+
+
+class PatientChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Patient) -> str:
+        return f"{obj.last_name}, {obj.first_name} — MRN {obj.mrn} — {obj.primary_payer.name}"
+
+
+def _note(label: str, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=MAX_NOTE_CHARS,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class SessionForm(forms.Form):
+    patient = PatientChoiceField(queryset=Patient.objects.none())
+    date_of_service = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    payer = forms.ModelChoiceField(
+        queryset=Payer.objects.all(),
+        required=False,
+        empty_label="The patient's primary payer",
+        help_text="Decides the unit method (CMS or AMA), caps and fees.",
+    )
+    therapist = TherapistChoiceField(queryset=Membership.objects.none(), label="Treating therapist")
+    subjective = _note("Subjective")
+    objective = _note("Objective")
+    assessment = _note("Assessment")
+    plan = _note("Plan")
+    medical_necessity = _note(
+        "Medical necessity",
+        "Why this visit needed a therapist's skill: the condition, the skilled intervention, "
+        "and how it serves the plan's goals (billing-rules §6.5).",
+    )
+    is_progress_report = forms.BooleanField(
+        required=False, label="This visit includes a progress report (PT only)"
+    )
+    tie_choice = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = (
+            Patient.objects.for_clinic(clinic).filter(active=True).select_related("primary_payer")
+        )
+        self.fields["therapist"].queryset = (
+            Membership.objects.filter(clinic=clinic).therapists().select_related("user")
+        )
+
+    def clean_date_of_service(self) -> dt.date:
+        day: dt.date = self.cleaned_data["date_of_service"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("The date of service cannot be in the future.")
+        if day.year < 2000:
+            raise forms.ValidationError("Enter a date of service from 2000 on.")
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        therapist = data.get("therapist")
+        if (
+            data.get("is_progress_report")
+            and therapist is not None
+            and therapist.credential == Credential.PTA
+        ):
+            self.add_error(
+                "is_progress_report",
+                "A progress report must be written by the PT, not the PTA (billing-rules §6.3).",
+            )
+        return data
+
+    @property
+    def chosen_payer(self) -> Payer | None:
+        data = getattr(self, "cleaned_data", {})
+        if data.get("payer"):
+            return data["payer"]  # type: ignore[no-any-return]
+        patient = data.get("patient")
+        return patient.primary_payer if patient else None
+
+    @property
+    def tie(self) -> tuple[str, ...] | None:
+        # A "give the unit to …" button (tie_pick) wins over the choice already on the page.
+        raw = self.data.get("tie_pick") or getattr(self, "cleaned_data", {}).get("tie_choice", "")
+        codes = tuple(c for c in raw.split(",") if c)
+        return codes or None
+
+
+@dataclass
+class RowValue:
+    """A service row as typed, with its errors (shown on the row)."""
+
+    code: str = ""
+    minutes: str = ""
+    pta_minutes: str = ""
+    pointers: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParsedRows:
+    rows: list[RowValue]
+    services: list[ServiceRow]
+    pointers: dict[str, tuple[int, ...]]
+    errors: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not any(r.errors for r in self.rows)
+
+
+def _whole_minutes(raw: str, label: str, errors: list[str]) -> int:
+    if raw == "":
+        return 0
+    if not re.fullmatch(r"\d+", raw):
+        errors.append(f"{label} must be a whole number of minutes (got “{raw}”).")
+        return 0
+    value = int(raw)
+    if value > MAX_MINUTES:
+        errors.append(f"{label}: {value} is more than a day ({MAX_MINUTES} minutes).")
+    return value
+
+
+def parse_rows(data: QueryDict, *, diagnoses_count: int) -> ParsedRows:
+    """Read the repeated `code`/`minutes`/`pta_minutes`/`pointers` inputs; blank rows are
+    ignored. Each problem is reported on its row."""
+    codes = data.getlist("code")
+    minutes = data.getlist("minutes")
+    pta = data.getlist("pta_minutes")
+    pointers = data.getlist("pointers")
+    count = max(len(codes), len(minutes))
+    if count > MAX_ROWS:
+        return ParsedRows([], [], {}, [f"At most {MAX_ROWS} service rows (got {count})."])
+    raw_rows = []
+    for i in range(count):
+        row = RowValue(
+            code=(codes[i] if i < len(codes) else "").strip().upper()[:20],
+            minutes=(minutes[i] if i < len(minutes) else "").strip()[:10],
+            pta_minutes=(pta[i] if i < len(pta) else "").strip()[:10],
+            pointers=(pointers[i] if i < len(pointers) else "").strip()[:20],
+        )
+        row.code = row.code.split(" ", 1)[0]  # "97110 — Therapeutic exercise" from the picker
+        raw_rows.append(row)
+    known = {
+        c.code: c for c in BillingCode.objects.filter(code__in={r.code for r in raw_rows if r.code})
+    }
+    services: list[ServiceRow] = []
+    parsed_pointers: dict[str, tuple[int, ...]] = {}
+    kept: list[RowValue] = []
+    seen: set[str] = set()
+    for row in raw_rows:
+        if not row.code and not row.minutes and not row.pta_minutes:
+            continue
+        kept.append(row)
+        code = known.get(row.code)
+        if not row.code:
+            row.errors.append("Choose a code for these minutes.")
+        elif code is None:
+            row.errors.append(f"“{row.code}” is not a code in the code table.")
+        elif row.code in seen:
+            row.errors.append(f"{row.code} is listed twice: put all its minutes on one row.")
+        seen.add(row.code)
+        mins = _whole_minutes(row.minutes, "Minutes", row.errors)
+        pta_mins = _whole_minutes(row.pta_minutes, "PTA minutes", row.errors)
+        if code is not None and code.timed and row.minutes == "":
+            row.errors.append(f"{row.code} is timed: enter its minutes.")
+        if pta_mins > mins:
+            row.errors.append("PTA minutes cannot be more than the minutes.")
+        refs = _pointers(row, diagnoses_count)
+        if not row.errors and code is not None:
+            services.append(ServiceRow(code=row.code, minutes=mins, pta_minutes=pta_mins))
+            if refs:
+                parsed_pointers[row.code] = refs
+    errors = [] if kept else ["Add at least one service with its minutes."]
+    return ParsedRows(kept, services, parsed_pointers, errors)
+
+
+def _pointers(row: RowValue, diagnoses_count: int) -> tuple[int, ...]:
+    if not row.pointers:
+        return ()
+    parts = [p for p in re.split(r"[,\s]+", row.pointers) if p]
+    if not all(p.isdigit() for p in parts):
+        row.errors.append("Diagnosis pointers are numbers, e.g. 1,2.")
+        return ()
+    refs = tuple(int(p) for p in parts)
+    if len(refs) > 4:
+        row.errors.append("A line points to at most 4 diagnoses.")
+    elif any(r < 1 or r > diagnoses_count for r in refs):
+        row.errors.append(f"Pointers must be between 1 and {diagnoses_count or 1}.")
+    return refs
+
+
+@dataclass
+class ParsedDiagnoses:
+    codes: list[str]
+    values: list[str]
+    errors: list[str]
+
+
+def parse_diagnoses(data: QueryDict) -> ParsedDiagnoses:
+    """Up to 12 billable ICD-10-CM codes, in order (billing-rules §7)."""
+    values = [v.strip().upper().split(" ", 1)[0][:10] for v in data.getlist("dx")]
+    values = [v for v in values if v]
+    errors: list[str] = []
+    if len(values) > MAX_DIAGNOSES:
+        errors.append(f"At most {MAX_DIAGNOSES} diagnoses on a claim (got {len(values)}).")
+        return ParsedDiagnoses([], values, errors)
+    found = {c.code: c for c in Icd10Code.objects.filter(code__in=values)}
+    codes: list[str] = []
+    for value in values:
+        item = found.get(value)
+        if item is None:
+            errors.append(f"{value} is not an ICD-10-CM code.")
+        elif not item.billable:
+            children = list(
+                Icd10Code.objects.filter(parent=value, billable=True).values_list(
+                    "code", flat=True
+                )[:6]
+            )
+            hint = f": use {', '.join(children)}" if children else ""
+            errors.append(f"{value} is a category, not billable{hint}.")
+        elif value in codes:
+            errors.append(f"{value} is listed twice.")
+        else:
+            codes.append(value)
+    if not values:
+        errors.append("Add at least one diagnosis (ICD-10-CM).")
+    return ParsedDiagnoses(codes, values, errors)
+
+
+@dataclass
+class ParsedChoices:
+    choices: dict[str, LineChoice]
+    errors: dict[str, str]
+
+
+def parse_choices(data: QueryDict, suggestion: Suggestion) -> ParsedChoices:
+    """The therapist's own units/modifiers for suggested lines; a change needs a reason."""
+    choices: dict[str, LineChoice] = {}
+    errors: dict[str, str] = {}
+    for line in suggestion.lines:
+        raw_units = data.get(f"units__{line.key}", "").strip()
+        raw_mods = data.get(f"mods__{line.key}", "").strip()
+        reason = data.get(f"reason__{line.key}", "").strip()[:500]
+        if raw_units == "" and raw_mods == "":
+            continue
+        units = line.units
+        if raw_units:
+            if not raw_units.isdigit() or int(raw_units) > 99:
+                errors[line.key] = "Units must be a whole number from 0 to 99."
+                continue
+            units = int(raw_units)
+        mods = tuple(m for m in re.split(r"[,\s]+", raw_mods.upper()) if m) if raw_mods else ()
+        if not raw_mods:
+            mods = line.modifiers
+        unknown = [m for m in mods if m not in KNOWN_MODIFIERS]
+        if unknown:
+            errors[line.key] = f"Unknown modifier {', '.join(unknown)}."
+            continue
+        if len(mods) > 4:
+            errors[line.key] = "A line carries at most 4 modifiers."
+            continue
+        if (units, mods) == (line.units, line.modifiers):
+            continue
+        if not reason:
+            errors[line.key] = "You changed the suggestion: say why."
+            continue
+        choices[line.key] = LineChoice(units=units, modifiers=mods, reason=reason)
+    return ParsedChoices(choices, errors)
+
+
+def session_input(
+    form: SessionForm, rows: ParsedRows, dx: ParsedDiagnoses, choices: ParsedChoices
+) -> SessionInput:
+    data = form.cleaned_data
+    payer = form.chosen_payer
+    assert payer is not None
+    return SessionInput(
+        patient=data["patient"],
+        therapist=data["therapist"],
+        payer=payer,
+        date_of_service=data["date_of_service"],
+        rows=tuple(rows.services),
+        diagnoses=tuple(dx.codes),
+        subjective=data["subjective"],
+        objective=data["objective"],
+        assessment=data["assessment"],
+        plan=data["plan"],
+        medical_necessity=data["medical_necessity"],
+        is_progress_report=data["is_progress_report"],
+        tie_choice=form.tie,
+        choices=choices.choices,
+        dx_pointers=rows.pointers,
+    )
+
+
+class SessionEntry:
+    """The whole session page bound to a POST: the form, the rows, the diagnoses, and — as soon
+    as there is enough to go on — the engine's suggestion and the therapist's changes to it.
+
+    Suggestions appear while the therapist types, before the rest of the form is complete: a
+    payer (or a patient), and rows without errors, are all they need.
+    """
+
+    def __init__(
+        self,
+        data: QueryDict | None,
+        *,
+        clinic: Clinic,
+        initial: dict[str, Any] | None = None,
+        exclude_claim: int | None = None,
+    ) -> None:
+        from claims.services import session_suggest
+
+        self.bound = data is not None
+        self.data = data
+        self.form = SessionForm(data, clinic=clinic, initial=initial or {})
+        self.suggestion: Suggestion | None = None
+        self.choices = ParsedChoices({}, {})
+        if data is None:
+            self.dx = ParsedDiagnoses([], list((initial or {}).get("dx", [])), [])
+            self.rows = ParsedRows(
+                [RowValue(**r) for r in (initial or {}).get("rows", [])] or [RowValue()],
+                [],
+                {},
+                [],
+            )
+            return
+        self.form_ok = self.form.is_valid()
+        self.dx = parse_diagnoses(data)
+        self.rows = parse_rows(data, diagnoses_count=len(self.dx.codes))
+        payer = self.form.chosen_payer
+        cleaned = self.form.cleaned_data
+        if payer is not None and self.rows.services and self.rows.ok:
+            therapist = cleaned.get("therapist")
+            self.suggestion = session_suggest(
+                patient=cleaned.get("patient"),
+                payer=payer,
+                date_of_service=cleaned.get("date_of_service") or timezone.localdate(),
+                rows=self.rows.services,
+                therapist_credential=therapist.credential if therapist else Credential.PT,
+                tie_choice=self.form.tie,
+                exclude_claim=exclude_claim,
+            )
+            self.choices = parse_choices(data, self.suggestion)
+
+    @property
+    def panel_lines(self) -> list[dict[str, Any]]:
+        """Each suggested line with what the therapist typed over it (kept across refreshes)."""
+        if self.suggestion is None or self.data is None:
+            return []
+        return [
+            {
+                "line": line,
+                "units": self.data.get(f"units__{line.key}", ""),
+                "mods": self.data.get(f"mods__{line.key}", ""),
+                "reason": self.data.get(f"reason__{line.key}", ""),
+                "error": self.choices.errors.get(line.key, ""),
+                "changed": line.key in self.choices.choices,
+            }
+            for line in self.suggestion.lines
+        ]
+
+    @property
+    def blocked(self) -> bool:
+        return self.suggestion is not None and self.suggestion.modifiers.blocked
+
+    def is_valid(self) -> bool:
+        return (
+            self.bound
+            and self.form_ok
+            and self.rows.ok
+            and not self.dx.errors
+            and self.suggestion is not None
+            and not self.choices.errors
+            and not self.blocked
+        )
+
+    def to_input(self) -> SessionInput:
+        return session_input(self.form, self.rows, self.dx, self.choices)
+
+
+def session_as_data(session: Any) -> QueryDict:
+    """A stored session as the POST that would recreate it, changes to suggestions included."""
+    data = QueryDict(mutable=True)
+    data["patient"] = str(session.patient_id)
+    data["date_of_service"] = session.date_of_service.isoformat()
+    data["payer"] = str(session.payer_id)
+    data["therapist"] = str(session.therapist_id)
+    for name in ("subjective", "objective", "assessment", "plan", "medical_necessity"):
+        data[name] = getattr(session, name)
+    if session.is_progress_report:
+        data["is_progress_report"] = "on"
+    for service in session.services.all():
+        data.appendlist("code", service.billing_code_id)
+        data.appendlist("minutes", str(service.minutes))
+        data.appendlist("pta_minutes", str(service.pta_minutes or ""))
+        data.appendlist("pointers", "")
+    data.setlist("dx", list(session.diagnoses))
+    claim = getattr(session, "claim", None)
+    if claim is not None:
+        for line in claim.lines.all():
+            if line.changed_from_suggestion:
+                key = (
+                    f"{line.billing_code_id}-CQ"
+                    if "CQ" in line.suggested_modifiers
+                    else (line.billing_code_id)
+                )
+                data[f"units__{key}"] = str(line.units)
+                data[f"mods__{key}"] = " ".join(line.modifiers)
+                data[f"reason__{key}"] = line.change_reason
+    return data

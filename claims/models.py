@@ -1,0 +1,436 @@
+"""Patients, plans of care, treatment sessions and the claims made from them.
+
+Everything here belongs to one clinic; read helpers take the clinic first
+(`Patient.objects.for_clinic(clinic)`) so that another clinic's record is never found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from coding.models import BillingCode, Payer
+from ptclinic.models import Clinic, Membership
+from ptclinic.validators import validate_npi
+
+MAX_MINUTES = 1440
+MAX_DIAGNOSES = 12
+MAX_POINTERS = 4
+CERTIFICATION_MAX_DAYS = 90  # billing-rules §6.2: at most 90 calendar days
+
+
+class ClinicScopedQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    def for_clinic(self, clinic: Clinic | None) -> ClinicScopedQuerySet:
+        return self.filter(clinic=clinic)
+
+
+class PatientQuerySet(ClinicScopedQuerySet):
+    def search(self, q: str) -> PatientQuerySet:
+        q = q.strip()
+        if not q:
+            return self
+        cond = Q(mrn__iexact=q) | Q(mrn__istartswith=q)
+        for word in q.split():
+            cond |= Q(last_name__istartswith=word) | Q(first_name__istartswith=word)
+        return self.filter(cond)
+
+
+class Patient(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    date_of_birth = models.DateField()
+    mrn = models.CharField("MRN", max_length=30, help_text="Medical record number in this clinic.")
+    primary_payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="+")
+    member_id = models.CharField("member ID", max_length=40, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "mrn"], name="patient_mrn_unique_in_clinic")
+        ]
+        indexes = [models.Index(fields=["clinic", "last_name", "first_name"])]
+
+    def __str__(self) -> str:
+        return f"{self.last_name}, {self.first_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def clean(self) -> None:
+        if self.date_of_birth and self.date_of_birth > timezone.localdate():
+            raise ValidationError({"date_of_birth": "The date of birth is in the future."})
+
+
+class PlanStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ON_HOLD = "on_hold", "On hold"
+    DISCHARGED = "discharged", "Discharged"
+
+
+class PlanOfCare(models.Model):
+    """A PT plan of care and its certification (billing-rules §6.1, §6.2)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="plans")
+    diagnoses = models.JSONField(default=list, help_text="ICD-10-CM codes in order of importance.")
+    start_date = models.DateField(help_text="The evaluation / first treatment date.")
+    certified_by_name = models.CharField("certifying physician/NPP", max_length=120, blank=True)
+    certified_by_npi = models.CharField(
+        "certifier NPI", max_length=10, blank=True, validators=[validate_npi]
+    )
+    certified_on = models.DateField(
+        null=True, blank=True, help_text="The date the physician/NPP signed. Empty: not yet."
+    )
+    cert_through = models.DateField(
+        "certified through", help_text="At most 90 calendar days from the start."
+    )
+    frequency = models.CharField(max_length=120, help_text="e.g. 2x/week for 6 weeks")
+    goals = models.TextField(help_text="Long-term, measurable goals.")
+    status = models.CharField(max_length=12, choices=PlanStatus.choices, default="active")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        verbose_name = "plan of care"
+        verbose_name_plural = "plans of care"
+
+    def __str__(self) -> str:
+        return f"Plan of care from {self.start_date} for {self.patient}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.start_date and self.cert_through:
+            if self.cert_through < self.start_date:
+                errors["cert_through"] = "The certification ends before the plan starts."
+            elif (self.cert_through - self.start_date).days >= CERTIFICATION_MAX_DAYS:
+                last = self.start_date + dt.timedelta(days=CERTIFICATION_MAX_DAYS - 1)
+                errors["cert_through"] = (
+                    f"A certification lasts at most 90 calendar days: through {last} at the "
+                    "latest (billing-rules §6.2)."
+                )
+        if self.certified_on and not self.certified_by_name:
+            errors["certified_by_name"] = "Say who signed the certification."
+        if len(self.diagnoses or []) > MAX_DIAGNOSES:
+            errors["diagnoses"] = f"At most {MAX_DIAGNOSES} diagnoses."
+        if errors:
+            raise ValidationError(errors)
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start_date <= day <= self.cert_through
+
+    def state_on(self, day: dt.date) -> str:
+        """'current', 'expiring' (≤ 14 days left), 'expired', 'not yet started' or 'uncertified'."""
+        if day < self.start_date:
+            return "not yet started"
+        if day > self.cert_through:
+            return "expired"
+        if self.certified_on is None:
+            return "uncertified"
+        if (self.cert_through - day).days <= 14:
+            return "expiring"
+        return "current"
+
+
+class SessionQuerySet(ClinicScopedQuerySet):
+    def for_patient_before(self, patient: Patient, day: dt.date) -> SessionQuerySet:
+        return self.filter(patient=patient, date_of_service__lt=day)
+
+
+class TreatmentSession(models.Model):
+    """One patient's visit on one day: the minutes of each service and the note (§6.4)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="sessions")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="sessions")
+    therapist = models.ForeignKey(
+        Membership,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        help_text="The treating therapist.",
+    )
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="+")
+    date_of_service = models.DateField()
+    diagnoses = models.JSONField(default=list, help_text="ICD-10-CM codes, in order.")
+    subjective = models.TextField(blank=True)
+    objective = models.TextField(blank=True)
+    assessment = models.TextField(blank=True)
+    plan = models.TextField(blank=True)
+    medical_necessity = models.TextField(
+        blank=True, help_text="Why this visit needed a therapist's skill (BPM 15 §220.3)."
+    )
+    is_progress_report = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date_of_service", "-id"]
+        indexes = [
+            models.Index(fields=["clinic", "therapist", "-date_of_service"]),
+            models.Index(fields=["patient", "date_of_service"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} on {self.date_of_service}"
+
+
+class SessionService(models.Model):
+    session = models.ForeignKey(TreatmentSession, on_delete=models.CASCADE, related_name="services")
+    position = models.PositiveSmallIntegerField()
+    billing_code = models.ForeignKey(
+        BillingCode, to_field="code", on_delete=models.PROTECT, related_name="+"
+    )
+    minutes = models.PositiveSmallIntegerField(validators=[MaxValueValidator(MAX_MINUTES)])
+    pta_minutes = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(MAX_MINUTES)],
+        help_text="Of the minutes, how many a PT assistant furnished.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["session", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.billing_code_id} {self.minutes} min"
+
+    def clean(self) -> None:
+        if self.pta_minutes > self.minutes:
+            raise ValidationError({"pta_minutes": "PTA minutes cannot exceed the minutes."})
+
+
+class ClaimStatus(models.TextChoices):
+    NEEDS_REVIEW = "needs_review", "Needs review"
+    RETURNED = "returned", "Returned to therapist"
+    APPROVED = "approved", "Approved"
+
+
+class ClaimQuerySet(ClinicScopedQuerySet):
+    def open(self) -> ClaimQuerySet:
+        return self.exclude(status=ClaimStatus.APPROVED)
+
+    def needing_review(self) -> ClaimQuerySet:
+        return self.filter(status=ClaimStatus.NEEDS_REVIEW)
+
+    def for_therapist(self, membership: Membership) -> ClaimQuerySet:
+        return self.filter(therapist=membership)
+
+    def ytd_allowed(self, patient: Patient, year: int, *, excluding: int | None = None) -> Decimal:
+        """The patient's expected allowed amounts this calendar year on KX-threshold payers."""
+        qs = self.filter(patient=patient, date_of_service__year=year, payer__kx_applies=True)
+        if excluding is not None:
+            qs = qs.exclude(pk=excluding)
+        return qs.aggregate(total=Sum("expected_amount"))["total"] or Decimal("0")
+
+
+class Claim(models.Model):
+    """The bill for one session. Counts of open flags are kept on the claim so that the review
+    queue sorts and filters without counting per row."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="claims")
+    session = models.OneToOneField(TreatmentSession, on_delete=models.PROTECT, related_name="claim")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="claims")
+    therapist = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="claims")
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="+")
+    date_of_service = models.DateField()
+    status = models.CharField(
+        max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.NEEDS_REVIEW
+    )
+    unit_method = models.CharField(max_length=3)
+    total_units = models.PositiveSmallIntegerField(default=0)
+    total_timed_minutes = models.PositiveSmallIntegerField(default=0)
+    total_treatment_minutes = models.PositiveSmallIntegerField(default=0)
+    expected_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    expected_is_estimate = models.BooleanField(default=False)
+    explanation = models.JSONField(default=list, help_text="The engine's steps, as shown.")
+    open_errors = models.PositiveSmallIntegerField(default=0)
+    open_warnings = models.PositiveSmallIntegerField(default=0)
+    return_comment = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    override_reason = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date_of_service", "id"]
+        indexes = [
+            models.Index(fields=["clinic", "status", "date_of_service"]),
+            models.Index(fields=["clinic", "therapist", "status"]),
+            models.Index(fields=["patient", "date_of_service"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim {self.pk}: {self.patient} on {self.date_of_service}"
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.status == ClaimStatus.APPROVED
+
+
+class ClaimLine(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    billing_code = models.ForeignKey(
+        BillingCode, to_field="code", on_delete=models.PROTECT, related_name="+"
+    )
+    units = models.PositiveSmallIntegerField(validators=[MaxValueValidator(99)])
+    modifiers = models.JSONField(default=list)
+    dx_pointers = models.JSONField(default=list, help_text="1-based positions, at most 4.")
+    minutes = models.PositiveSmallIntegerField(default=0)
+    pta_minutes = models.PositiveSmallIntegerField(default=0)
+    expected_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    suggested_units = models.PositiveSmallIntegerField()
+    suggested_amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The expected amount for the suggested units (prices a change of units).",
+    )
+    suggested_modifiers = models.JSONField(default=list)
+    change_reason = models.TextField(
+        blank=True, help_text="Why the units or modifiers differ from the suggestion."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "position"]
+
+    def __str__(self) -> str:
+        mods = " ".join(self.modifiers)
+        return f"{self.billing_code_id} {mods} × {self.units}".replace("  ", " ")
+
+    @property
+    def changed_from_suggestion(self) -> bool:
+        return (self.units, self.modifiers) != (self.suggested_units, self.suggested_modifiers)
+
+    def clean(self) -> None:
+        if len(self.dx_pointers) > MAX_POINTERS:
+            raise ValidationError({"dx_pointers": "A line points to at most 4 diagnoses."})
+        if self.changed_from_suggestion and not self.change_reason.strip():
+            raise ValidationError(
+                {"change_reason": "Say why the units or modifiers differ from the suggestion."}
+            )
+
+
+class Severity(models.TextChoices):
+    ERROR = "error", "Error"
+    WARNING = "warning", "Warning"
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+    WAIVED = "waived", "Waived"
+
+
+class ClaimFlagQuerySet(models.QuerySet["ClaimFlag"]):
+    def unresolved(self) -> ClaimFlagQuerySet:
+        return self.filter(status=FlagStatus.OPEN)
+
+
+class ClaimFlag(models.Model):
+    """A scrubber finding stored on a claim, and what a reviewer did about it."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="flags")
+    rule_id = models.CharField(max_length=40)
+    severity = models.CharField(max_length=7, choices=Severity.choices)
+    message = models.TextField()
+    fix = models.TextField(blank=True)
+    source = models.CharField(max_length=200, blank=True)
+    line_code = models.CharField(max_length=5, blank=True)
+    status = models.CharField(max_length=8, choices=FlagStatus.choices, default=FlagStatus.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+    objects = ClaimFlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "severity", "rule_id"]
+        indexes = [
+            models.Index(fields=["rule_id", "status"]),
+            models.Index(fields=["claim", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} ({self.severity}) on claim {self.claim_id}"
+
+
+def progress_days_since_report(patient: Patient, day: dt.date) -> int:
+    """Treatment days (distinct visit dates, not calendar days) since the last progress report,
+    up to and including `day` (billing-rules §6.3)."""
+    last = (
+        TreatmentSession.objects.filter(
+            patient=patient, is_progress_report=True, date_of_service__lte=day
+        )
+        .order_by("-date_of_service")
+        .values_list("date_of_service", flat=True)
+        .first()
+    )
+    visits = TreatmentSession.objects.filter(patient=patient, date_of_service__lte=day)
+    if last is not None:
+        visits = visits.filter(date_of_service__gt=last)
+    return visits.aggregate(days=Count("date_of_service", distinct=True))["days"]
+
+
+class AccessKind(models.TextChoices):
+    PATIENT = "patient", "Patient record"
+    CLAIM = "claim", "Claim"
+    SESSION = "session", "Treatment session"
+
+
+class AccessEvent(models.Model):
+    """Who opened which patient's data, and when (HIPAA §164.312(b), audit controls)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=AccessKind.choices)
+    object_id = models.PositiveBigIntegerField()
+    path = models.CharField(max_length=300)
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = ClinicScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["clinic", "-at"]),
+            models.Index(fields=["patient", "-at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} opened {self.kind} {self.object_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,377 @@
+"""Writes to patients and plans of care, and the reads their pages need.
+
+Writes are keyword-only `<entity>_<action>` functions, one transaction each, `full_clean()` before
+saving. The plan-of-care facts (billing-rules §6.1–6.3) and the KX figures (§4) shown on the
+patient page are computed here, not in templates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from claims.models import (
+    Claim,
+    Patient,
+    PlanOfCare,
+    PlanStatus,
+    TreatmentSession,
+    progress_days_since_report,
+)
+from coding.models import FeeYear, Icd10Code, Payer, code_key
+from ptclinic.models import Clinic
+
+CERTIFICATION_SIGNATURE_DAYS = 30  # billing-rules §6.2: the physician/NPP signs within 30 days
+EXPIRING_DAYS = 14  # PlanOfCare.state_on: "expiring" with 14 days or fewer left
+PROGRESS_REPORT_EVERY = 10  # billing-rules §6.3: at least once every 10 treatment days
+DX_OPTIONS_MAX = 20
+
+
+def _day(day: dt.date) -> str:
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+# ---- Patients ----------------------------------------------------------------------------
+
+
+def patient_create(
+    *,
+    clinic: Clinic,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date,
+    mrn: str,
+    primary_payer: Payer,
+    member_id: str = "",
+) -> Patient:
+    with transaction.atomic():
+        patient = Patient(
+            clinic=clinic,
+            first_name=first_name,
+            last_name=last_name,
+            date_of_birth=date_of_birth,
+            mrn=mrn,
+            primary_payer=primary_payer,
+            member_id=member_id,
+        )
+        patient.full_clean()
+        patient.save()
+    return patient
+
+
+def patient_update(
+    *,
+    patient: Patient,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date,
+    mrn: str,
+    primary_payer: Payer,
+    member_id: str = "",
+) -> Patient:
+    with transaction.atomic():
+        patient.first_name = first_name
+        patient.last_name = last_name
+        patient.date_of_birth = date_of_birth
+        patient.mrn = mrn
+        patient.primary_payer = primary_payer
+        patient.member_id = member_id
+        patient.full_clean()
+        patient.save()
+    return patient
+
+
+# ---- Diagnoses (billing-rules §7) --------------------------------------------------------
+
+
+def diagnoses_check(codes: Sequence[str]) -> tuple[list[str], dict[int, str]]:
+    """The codes as ICD-10-CM writes them ("m5450" → "M54.50"), and, by position, why each one
+    that cannot go on a claim cannot: unknown, or a header that has billable children (§7)."""
+    keys = [code_key(c) for c in codes]
+    found = {icd.key: icd for icd in Icd10Code.objects.filter(key__in=set(keys))}
+    headers = [icd.code for icd in found.values() if not icd.billable]
+    children: dict[str, list[str]] = {}
+    for code, parent in (
+        Icd10Code.objects.filter(parent__in=headers, billable=True)
+        .order_by("code")
+        .values_list("code", "parent")
+    ):
+        children.setdefault(parent, []).append(code)
+    canonical: list[str] = []
+    problems: dict[int, str] = {}
+    for position, (typed, key) in enumerate(zip(codes, keys, strict=True)):
+        icd = found.get(key)
+        if icd is None:
+            problems[position] = f"{typed.strip()} is not an ICD-10-CM code."
+            canonical.append(typed.strip())
+            continue
+        canonical.append(icd.code)
+        if not icd.billable:
+            problems[position] = _header_message(icd.code, children.get(icd.code))
+    return canonical, problems
+
+
+def _header_message(code: str, children: list[str] | None) -> str:
+    if not children:
+        # Grandchildren only (M25.5 → M25.56 → M25.561): name a few billable descendants.
+        children = list(
+            Icd10Code.objects.code_prefix(code)
+            .filter(billable=True)
+            .order_by("code")
+            .values_list("code", flat=True)[:7]
+        )
+    if not children:
+        return f"{code} is a category, not billable."
+    shown = children[:6]
+    if len(children) > len(shown):
+        return f"{code} is a category, not billable: use a more specific code, e.g. " + (
+            ", ".join(shown) + " …"
+        )
+    choices = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + f" or {shown[-1]}"
+    return f"{code} is a category, not billable: use {choices}"
+
+
+def diagnosis_titles(codes: Iterable[str]) -> dict[str, str]:
+    return dict(Icd10Code.objects.filter(code__in=set(codes)).values_list("code", "title"))
+
+
+def dx_options(q: str) -> list[Icd10Code]:
+    """Billable ICD-10-CM codes for a diagnosis input: by code prefix when the text looks like a
+    code (M54, m54.5), else by the words of the title (low back pain)."""
+    q = q.strip()
+    if len(q) < 2:
+        return []
+    return list(Icd10Code.objects.search(q).filter(billable=True).order_by("code")[:DX_OPTIONS_MAX])
+
+
+# ---- Plans of care (billing-rules §6.1, §6.2) --------------------------------------------
+
+
+def _plan_fill(
+    plan: PlanOfCare,
+    *,
+    diagnoses: Sequence[str],
+    start_date: dt.date,
+    cert_through: dt.date,
+    frequency: str,
+    goals: str,
+    certified_by_name: str,
+    certified_by_npi: str,
+    certified_on: dt.date | None,
+    status: str,
+) -> None:
+    codes = [c for c in diagnoses if c.strip()]
+    if not codes:
+        raise ValidationError({"diagnoses": "A plan of care needs at least one diagnosis (§6.1)."})
+    canonical, problems = diagnoses_check(codes)
+    if problems:
+        raise ValidationError({"diagnoses": list(problems.values())})
+    if len(set(canonical)) != len(canonical):
+        raise ValidationError({"diagnoses": "A diagnosis is listed twice."})
+    plan.diagnoses = canonical
+    plan.start_date = start_date
+    plan.cert_through = cert_through
+    plan.frequency = frequency
+    plan.goals = goals
+    plan.certified_by_name = certified_by_name
+    plan.certified_by_npi = certified_by_npi
+    plan.certified_on = certified_on
+    plan.status = status
+    plan.full_clean()
+    plan.save()
+
+
+def plan_create(
+    *,
+    patient: Patient,
+    diagnoses: Sequence[str],
+    start_date: dt.date,
+    cert_through: dt.date,
+    frequency: str,
+    goals: str,
+    certified_by_name: str = "",
+    certified_by_npi: str = "",
+    certified_on: dt.date | None = None,
+    status: str = PlanStatus.ACTIVE,
+) -> PlanOfCare:
+    plan = PlanOfCare(patient=patient)
+    with transaction.atomic():
+        _plan_fill(
+            plan,
+            diagnoses=diagnoses,
+            start_date=start_date,
+            cert_through=cert_through,
+            frequency=frequency,
+            goals=goals,
+            certified_by_name=certified_by_name,
+            certified_by_npi=certified_by_npi,
+            certified_on=certified_on,
+            status=status,
+        )
+    return plan
+
+
+def plan_update(
+    *,
+    plan: PlanOfCare,
+    diagnoses: Sequence[str],
+    start_date: dt.date,
+    cert_through: dt.date,
+    frequency: str,
+    goals: str,
+    certified_by_name: str = "",
+    certified_by_npi: str = "",
+    certified_on: dt.date | None = None,
+    status: str = PlanStatus.ACTIVE,
+) -> PlanOfCare:
+    with transaction.atomic():
+        _plan_fill(
+            plan,
+            diagnoses=diagnoses,
+            start_date=start_date,
+            cert_through=cert_through,
+            frequency=frequency,
+            goals=goals,
+            certified_by_name=certified_by_name,
+            certified_by_npi=certified_by_npi,
+            certified_on=certified_on,
+            status=status,
+        )
+    return plan
+
+
+# ---- Reads for the patient pages ---------------------------------------------------------
+
+
+def plan_shown(plans: Sequence[PlanOfCare], day: dt.date) -> PlanOfCare | None:
+    """The plan a patient's page leads with: the latest one started by `day`, else the next one
+    to start. `plans` are in the model's order (newest start first)."""
+    started = [p for p in plans if p.start_date <= day]
+    if started:
+        return started[0]
+    return plans[-1] if plans else None
+
+
+@dataclass(frozen=True)
+class PlanState:
+    key: str  # current, expiring, expired, uncertified, not-started, discharged, none
+    label: str
+    badge: str  # Bootstrap colour
+    meaning: str
+
+
+def plan_state(plan: PlanOfCare | None, day: dt.date) -> PlanState:
+    if plan is None:
+        return PlanState(
+            "none",
+            "No plan",
+            "secondary",
+            "No plan of care: therapy cannot be billed until one is written (billing-rules §6.1).",
+        )
+    if plan.status == PlanStatus.DISCHARGED:
+        return PlanState("discharged", "Discharged", "secondary", "The patient was discharged.")
+    state = plan.state_on(day)
+    left = (plan.cert_through - day).days
+    if state == "not yet started":
+        return PlanState(
+            "not-started", "Not started", "info", f"Starts on {_day(plan.start_date)}."
+        )
+    if state == "expired":
+        ended = plan.cert_through + dt.timedelta(days=1)
+        return PlanState(
+            "expired",
+            "Expired",
+            "danger",
+            f"Expired on {_day(ended)}: no treatment from that day on may be billed under "
+            "it. Recertify or write a new plan (billing-rules §6.2).",
+        )
+    if state == "uncertified":
+        due = plan.start_date + dt.timedelta(days=CERTIFICATION_SIGNATURE_DAYS)
+        if day > due:
+            meaning = (
+                f"Not certified, and the 30 days for the physician's signature ended on "
+                f"{_day(due)}: get it signed and document the reason for the delay "
+                "(delayed certification, billing-rules §6.2)."
+            )
+        else:
+            meaning = (
+                "Not certified yet: the physician must sign within 30 days of the first visit "
+                f"(by {_day(due)})."
+            )
+        return PlanState("uncertified", "Uncertified", "warning", meaning)
+    if state == "expiring":
+        when = "today" if left == 0 else f"in {left} day{'s' if left != 1 else ''}"
+        return PlanState(
+            "expiring",
+            "Expiring",
+            "warning",
+            f"Expires {when} (certified through {_day(plan.cert_through)}): recertify.",
+        )
+    return PlanState(
+        "current",
+        "Current",
+        "success",
+        f"Certified through {_day(plan.cert_through)} ({left} days left).",
+    )
+
+
+@dataclass(frozen=True)
+class ProgressFacts:
+    days: int
+    last_report: dt.date | None
+    due: bool
+    every: int = PROGRESS_REPORT_EVERY
+
+
+def progress_facts(patient: Patient, day: dt.date) -> ProgressFacts:
+    days = progress_days_since_report(patient, day)
+    last = (
+        TreatmentSession.objects.filter(
+            patient=patient, is_progress_report=True, date_of_service__lte=day
+        )
+        .order_by("-date_of_service")
+        .values_list("date_of_service", flat=True)
+        .first()
+    )
+    return ProgressFacts(days=days, last_report=last, due=days >= PROGRESS_REPORT_EVERY)
+
+
+@dataclass(frozen=True)
+class KxFigures:
+    year: int
+    allowed: Decimal
+    threshold: Decimal | None
+    review_threshold: Decimal | None
+
+    @property
+    def percent(self) -> int:
+        if not self.threshold:
+            return 0
+        return min(100, int(self.allowed * 100 / self.threshold))
+
+    @property
+    def over(self) -> bool:
+        return self.threshold is not None and self.allowed >= self.threshold
+
+    @property
+    def over_review(self) -> bool:
+        return self.review_threshold is not None and self.allowed >= self.review_threshold
+
+    @property
+    def remaining(self) -> Decimal | None:
+        return None if self.threshold is None else max(Decimal("0"), self.threshold - self.allowed)
+
+
+def kx_figures(patient: Patient, year: int) -> KxFigures:
+    fee_year = FeeYear.objects.filter(year=year).first()
+    return KxFigures(
+        year=year,
+        allowed=Claim.objects.ytd_allowed(patient, year),
+        threshold=fee_year.kx_threshold if fee_year else None,
+        review_threshold=fee_year.kx_review_threshold if fee_year else None,
+    )

@@ -1,0 +1,209 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from claims.forms import SessionEntry, session_as_data
+from claims.models import AccessEvent, AccessKind, Claim, ClaimStatus, Patient, TreatmentSession
+from claims.services import access_record, claim_create_from_session, claim_resubmit
+from coding.models import BillingCode
+from ptclinic.models import Role
+from ptclinic.roles import role_required, therapist_membership
+
+
+def _code_options() -> list[BillingCode]:
+    return list(BillingCode.objects.only("code", "short_name").order_by("code"))
+
+
+def _page(request: HttpRequest, entry: SessionEntry, **extra: object) -> HttpResponse:
+    return render(
+        request,
+        "claims/session_form.html",
+        {"entry": entry, "code_options": _code_options(), **extra},
+    )
+
+
+def _check_patient_in_clinic(request: HttpRequest) -> None:
+    """A patient id from another clinic is a 404, like any record the user may not see."""
+    raw = request.POST.get("patient") or request.GET.get("patient") or ""
+    if raw.isdigit() and not Patient.objects.for_clinic(request.clinic).filter(pk=raw).exists():  # type: ignore[attr-defined]
+        raise Http404("No such patient in this clinic.")
+
+
+@login_required
+@role_required(Role.THERAPIST)
+@require_http_methods(["GET", "POST"])
+def session_new(request: HttpRequest) -> HttpResponse:
+    _check_patient_in_clinic(request)
+    if request.method == "GET":
+        me = therapist_membership(request)
+        initial = {
+            "date_of_service": timezone.localdate(),
+            "therapist": me.pk if me else None,
+            "patient": request.GET.get("patient") or None,
+            "rows": [{}, {}, {}],
+            "dx": [""],
+        }
+        return _page(request, SessionEntry(None, clinic=request.clinic, initial=initial))  # type: ignore[attr-defined]
+    entry = SessionEntry(request.POST, clinic=request.clinic)  # type: ignore[attr-defined]
+    if request.POST.get("action") == "save" and entry.is_valid():
+        try:
+            claim = claim_create_from_session(
+                clinic=request.clinic,  # type: ignore[attr-defined]
+                user=request.user,
+                data=entry.to_input(),
+            )
+        except ValidationError as exc:
+            entry.form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                f"Saved. Claim #{claim.pk} for {claim.patient.full_name} "
+                f"({claim.total_units} units) is waiting for review.",
+            )
+            return redirect("session-list")
+    return _page(request, entry, tried_save=request.POST.get("action") == "save")
+
+
+@login_required
+@role_required(Role.THERAPIST)
+@require_http_methods(["GET", "POST"])
+def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_object_or_404(
+        TreatmentSession.objects.for_clinic(request.clinic).select_related("claim"),  # type: ignore[attr-defined]
+        pk=session_id,
+    )
+    claim = session.claim
+    if request.method == "GET":
+        access_record(
+            clinic=session.clinic,
+            user=request.user,
+            patient=session.patient,
+            kind=AccessKind.SESSION,
+            object_id=session.pk,
+            path=request.get_full_path(),
+        )
+    if claim.status == ClaimStatus.APPROVED:
+        raise PermissionDenied("This claim is approved: it can no longer be changed.")
+    _check_patient_in_clinic(request)
+    data = request.POST if request.method == "POST" else session_as_data(session)
+    entry = SessionEntry(data, clinic=request.clinic, exclude_claim=claim.pk)  # type: ignore[attr-defined]
+    if request.method == "POST" and request.POST.get("action") == "save" and entry.is_valid():
+        try:
+            claim = claim_resubmit(claim=claim, user=request.user, data=entry.to_input())
+        except ValidationError as exc:
+            entry.form.add_error(None, exc)
+        else:
+            messages.success(request, f"Claim #{claim.pk} resubmitted for review.")
+            return redirect("session-list")
+    return _page(
+        request,
+        entry,
+        session=session,
+        claim=claim,
+        tried_save=request.POST.get("action") == "save",
+    )
+
+
+@login_required
+@role_required(Role.THERAPIST)
+@require_POST
+def session_suggest(request: HttpRequest) -> HttpResponse:
+    """The suggestion panel, recomputed from the form as it is now (htmx, while typing)."""
+    exclude = request.POST.get("claim_id", "")
+    claim_id = None
+    if exclude.isdigit():
+        claim_id = get_object_or_404(
+            Claim.objects.for_clinic(request.clinic),
+            pk=exclude,  # type: ignore[attr-defined]
+        ).pk
+    entry = SessionEntry(request.POST, clinic=request.clinic, exclude_claim=claim_id)  # type: ignore[attr-defined]
+    return render(request, "claims/session_form.html#suggestions", {"entry": entry})
+
+
+@login_required
+@role_required(Role.THERAPIST)
+@require_GET
+def session_row(request: HttpRequest) -> HttpResponse:
+    """One blank service row, appended by the "Add service" button."""
+    return render(
+        request,
+        "claims/session_form.html#service-row",
+        {"row": None, "code_options": _code_options()},
+    )
+
+
+@login_required
+@role_required(Role.THERAPIST)
+@require_GET
+@vary_on_headers("HX-Request")
+def session_list(request: HttpRequest) -> HttpResponse:
+    """My sessions: the therapist's own, returned claims first."""
+    me = therapist_membership(request)
+    status = request.GET.get("status", "")
+    sessions = (
+        TreatmentSession.objects.for_clinic(request.clinic)  # type: ignore[attr-defined]
+        .filter(therapist=me)
+        .select_related("patient", "claim", "payer")
+        .prefetch_related("claim__lines")
+        .annotate(
+            returned_first=Case(
+                When(claim__status=ClaimStatus.RETURNED, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("returned_first", "-date_of_service", "-id")
+    )
+    if status in ClaimStatus.values:
+        sessions = sessions.filter(claim__status=status)
+    page = Paginator(sessions, 25).get_page(request.GET.get("page"))
+    template = "claims/session_list.html"
+    if request.htmx and not request.htmx.history_restore_request:  # type: ignore[attr-defined]
+        template += "#session-table"
+    return render(
+        request,
+        template,
+        {"page": page, "status": status, "statuses": ClaimStatus.choices},
+    )
+
+
+@login_required
+@role_required(Role.THERAPIST)
+@require_GET
+def session_dx_row(request: HttpRequest) -> HttpResponse:
+    """One more diagnosis input, appended by the "Add diagnosis" button."""
+    return render(request, "claims/session_form.html#dx-input", {"value": ""})
+
+
+@login_required
+@role_required(Role.OWNER, Role.ADMIN)
+@require_GET
+@vary_on_headers("HX-Request")
+def access_log(request: HttpRequest) -> HttpResponse:
+    """Who opened which patient's data in this clinic, newest first (the audit trail)."""
+    events = AccessEvent.objects.for_clinic(request.clinic).select_related("user", "patient")  # type: ignore[attr-defined]
+    q = request.GET.get("q", "").strip()[:60]
+    if q:
+        events = events.filter(
+            Q(user__username__icontains=q)
+            | Q(user__last_name__icontains=q)
+            | Q(patient__mrn__iexact=q)
+            | Q(patient__last_name__icontains=q)
+        )
+    kind = request.GET.get("kind", "")
+    if kind in AccessKind.values:
+        events = events.filter(kind=kind)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    template = "claims/access_log.html"
+    if request.htmx and not request.htmx.history_restore_request:  # type: ignore[attr-defined]
+        template += "#access-table"
+    return render(
+        request, template, {"page": page, "q": q, "kind": kind, "kinds": AccessKind.choices}
+    )

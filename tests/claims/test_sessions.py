@@ -1,0 +1,318 @@
+"""The session-entry page: live suggestions, validation, saving, editing and resubmitting."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from claims.models import Claim, ClaimLine, ClaimStatus, SessionService, TreatmentSession
+from ptclinic.models import Role
+from tests.conftest import make_clinic, make_member, make_patient, membership
+
+pytestmark = pytest.mark.usefixtures("reference")
+
+NECESSITY = (
+    "Skilled neuromuscular re-education needed: balance deficits after stroke put her at fall "
+    "risk; therapist cues and progression are required to reach the plan's gait goals."
+)
+
+
+def post_data(patient: Any, therapist: Any, rows: list[tuple[str, str, str]], **extra: Any) -> dict:
+    data: dict[str, Any] = {
+        "patient": patient.pk,
+        "date_of_service": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
+        "payer": "",
+        "therapist": therapist.pk,
+        "code": [r[0] for r in rows],
+        "minutes": [r[1] for r in rows],
+        "pta_minutes": [r[2] for r in rows],
+        "pointers": ["" for _ in rows],
+        "dx": ["M25.561"],
+        "subjective": "Knee feels stiffer in the morning.",
+        "objective": "Knee flexion 95 degrees.",
+        "assessment": "Improving.",
+        "plan": "Continue 2x/week.",
+        "medical_necessity": NECESSITY,
+        "action": "save",
+    }
+    data.update(extra)
+    return data
+
+
+@pytest.fixture
+def patient(clinic: Any) -> Any:
+    return make_patient(clinic, "Medicare Part B", first_name="Ruth", last_name="Adler")
+
+
+def lines_of(claim: Claim) -> list[tuple[str, int, list[str]]]:
+    return [(line.billing_code_id, line.units, line.modifiers) for line in claim.lines.all()]
+
+
+def test_the_page_is_for_therapists(client_for: Any, pt: Any, owner: Any) -> None:
+    assert client_for(pt).get(reverse("session-new")).status_code == 200
+    assert client_for(owner).get(reverse("session-new")).status_code == 403
+    assert client_for(owner).get(reverse("session-list")).status_code == 403
+
+
+def test_the_live_panel_applies_the_8_minute_rule_with_gp(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    data = post_data(patient, membership(pt, clinic), [("97112", "24", ""), ("97110", "23", "")])
+    response = client_for(pt).post(reverse("session-suggest"), data, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert 'data-testid="units-97112">2<' in html
+    assert 'data-testid="units-97110">1<' in html
+    assert html.count('data-modifier="GP"') == 2
+    assert 'data-testid="total-timed-minutes">47<' in html
+    assert "38–52 minutes = 3 units" in html  # the explanation
+
+
+def test_a_commercial_payer_counts_each_code_alone(client_for: Any, pt: Any, clinic: Any) -> None:
+    patient = make_patient(clinic, "Demo Commercial PPO")
+    data = post_data(patient, membership(pt, clinic), [("97112", "24", ""), ("97110", "23", "")])
+    html = client_for(pt).post(reverse("session-suggest"), data).content.decode()
+    assert 'data-testid="units-97112">2<' in html
+    assert 'data-testid="units-97110">2<' in html
+    assert "AMA per-code method" in html
+
+
+def test_saving_creates_the_session_and_a_claim_waiting_for_review(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    me = membership(pt, clinic)
+    data = post_data(patient, me, [("97112", "24", ""), ("97110", "23", "")])
+    response = client_for(pt).post(reverse("session-new"), data)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("session-list")
+
+    session = TreatmentSession.objects.get()
+    assert [(s.billing_code_id, s.minutes) for s in session.services.all()] == [
+        ("97112", 24),
+        ("97110", 23),
+    ]
+    assert session.diagnoses == ["M25.561"]
+    claim = session.claim
+    assert claim.status == ClaimStatus.NEEDS_REVIEW
+    assert claim.therapist == me and claim.clinic == clinic
+    assert lines_of(claim) == [("97112", 2, ["GP"]), ("97110", 1, ["GP"])]
+    assert claim.total_units == 3
+    # Medicare 2026 fees with MPPR: an estimate, since only 97110 has its RVU split loaded.
+    assert claim.expected_amount is not None and claim.expected_amount > Decimal("0")
+    assert [line.dx_pointers for line in claim.lines.all()] == [[1], [1]]
+
+    page = client_for(pt).get(reverse("session-list")).content.decode()
+    assert f"#{claim.pk} Needs review" in page
+    assert "Adler, Ruth" in page
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([("97110", "abc", "")], "whole number of minutes"),
+        ([("97110", "-5", "")], "whole number of minutes"),
+        ([("97110", "2000", "")], "more than a day"),
+        ([("97999", "20", "")], "“97999” is not a code"),
+        ([("97110", "", "")], "97110 is timed: enter its minutes"),
+        ([("97110", "20", "25")], "PTA minutes cannot be more"),
+        ([("97110", "20", ""), ("97110", "10", "")], "listed twice"),
+        ([], "Add at least one service"),
+    ],
+)
+def test_bad_service_rows_are_refused_on_their_row(
+    client_for: Any, pt: Any, clinic: Any, patient: Any, rows: list, message: str
+) -> None:
+    response = client_for(pt).post(
+        reverse("session-new"), post_data(patient, membership(pt, clinic), rows)
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not TreatmentSession.objects.exists() and not Claim.objects.exists()
+
+
+def test_a_future_date_is_refused(client_for: Any, pt: Any, clinic: Any, patient: Any) -> None:
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    data = post_data(
+        patient, membership(pt, clinic), [("97110", "30", "")], date_of_service=tomorrow
+    )
+    response = client_for(pt).post(reverse("session-new"), data)
+    assert "cannot be in the future" in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("dx", "message"),
+    [
+        (["M54.5"], "M54.5 is a category, not billable: use M54.50, M54.51, M54.59"),
+        (["Q99.99"], "Q99.99 is not an ICD-10-CM code"),
+        ([], "Add at least one diagnosis"),
+        (["M25.561"] * 13, "At most 12 diagnoses"),
+    ],
+)
+def test_bad_diagnoses_are_refused(
+    client_for: Any, pt: Any, clinic: Any, patient: Any, dx: list, message: str
+) -> None:
+    data = post_data(patient, membership(pt, clinic), [("97110", "30", "")], dx=dx)
+    response = client_for(pt).post(reverse("session-new"), data)
+    assert message in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_another_clinics_patient_is_not_found(client_for: Any, pt: Any, clinic: Any) -> None:
+    stranger = make_patient(make_clinic(name="Far Away PT"))
+    data = post_data(stranger, membership(pt, clinic), [("97110", "30", "")])
+    assert client_for(pt).post(reverse("session-new"), data).status_code == 404
+    assert client_for(pt).get(reverse("session-new"), {"patient": stranger.pk}).status_code == 404
+    assert not Claim.objects.exists()
+
+
+def test_a_pta_cannot_write_the_progress_report(
+    client_for: Any, pta: Any, clinic: Any, patient: Any
+) -> None:
+    data = post_data(
+        patient, membership(pta, clinic), [("97110", "30", "")], is_progress_report="on"
+    )
+    response = client_for(pta).post(reverse("session-new"), data)
+    assert "must be written by the PT" in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_a_ptas_units_carry_cq(client_for: Any, pta: Any, clinic: Any, patient: Any) -> None:
+    data = post_data(patient, membership(pta, clinic), [("97110", "30", "")])
+    assert client_for(pta).post(reverse("session-new"), data).status_code == 302
+    assert lines_of(Claim.objects.get()) == [("97110", 2, ["GP", "CQ"])]
+
+
+def test_pta_minutes_over_ten_percent_split_the_line(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    data = post_data(patient, membership(pt, clinic), [("97110", "38", "10")])
+    assert client_for(pt).post(reverse("session-new"), data).status_code == 302
+    # 28 PT minutes are one full unit; the other two units were furnished in part by the PTA.
+    assert lines_of(Claim.objects.get()) == [("97110", 1, ["GP"]), ("97110", 2, ["GP", "CQ"])]
+
+
+def test_changing_a_suggestion_needs_a_reason_and_keeps_both(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    me = membership(pt, clinic)
+    data = post_data(patient, me, [("97110", "30", "")], units__97110="1")
+    response = client_for(pt).post(reverse("session-new"), data)
+    assert "You changed the suggestion: say why." in response.content.decode()
+    assert not Claim.objects.exists()
+
+    data["reason__97110"] = "Second half was rest breaks, not skilled time."
+    assert client_for(pt).post(reverse("session-new"), data).status_code == 302
+    line = ClaimLine.objects.get()
+    assert (line.units, line.suggested_units) == (1, 2)
+    assert line.change_reason == "Second half was rest breaks, not skilled time."
+
+
+def test_a_tie_can_be_given_to_the_other_code(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    me = membership(pt, clinic)
+    data = post_data(patient, me, [("97112", "20", ""), ("97110", "20", "")])
+    html = client_for(pt).post(reverse("session-suggest"), data).content.decode()
+    assert 'data-testid="tie"' in html
+    # 97112 pays more, so it gets the contested unit first.
+    assert 'data-testid="units-97112">2<' in html and 'data-testid="units-97110">1<' in html
+
+    data["tie_pick"] = "97110"
+    assert client_for(pt).post(reverse("session-new"), data).status_code == 302
+    assert lines_of(Claim.objects.get()) == [("97112", 1, ["GP"]), ("97110", 2, ["GP"])]
+
+
+def test_two_evaluations_are_blocked(client_for: Any, pt: Any, clinic: Any, patient: Any) -> None:
+    data = post_data(patient, membership(pt, clinic), [("97161", "", ""), ("97162", "", "")])
+    response = client_for(pt).post(reverse("session-new"), data)
+    html = response.content.decode()
+    assert 'data-testid="edit-block"' in html
+    assert "cannot be billed together" in html
+    assert not Claim.objects.exists()
+
+
+def test_kx_appears_once_the_year_passes_the_threshold(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    me = membership(pt, clinic)
+    client = client_for(pt)
+    html = client.post(reverse("session-suggest"), post_data(patient, me, [("97110", "30", "")]))
+    assert 'data-modifier="KX"' not in html.content.decode()
+    response = client.post(reverse("session-new"), post_data(patient, me, [("97110", "30", "")]))
+    assert response.status_code == 302
+    Claim.objects.update(expected_amount=Decimal("2470.00"))  # earlier visits, same year
+    html = client.post(reverse("session-suggest"), post_data(patient, me, [("97110", "30", "")]))
+    assert 'data-modifier="KX"' in html.content.decode()
+
+
+def test_a_returned_claim_is_fixed_and_resubmitted(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    me = membership(pt, clinic)
+    client = client_for(pt)
+    client.post(reverse("session-new"), post_data(patient, me, [("97110", "30", "")]))
+    claim = Claim.objects.get()
+    Claim.objects.filter(pk=claim.pk).update(
+        status=ClaimStatus.RETURNED, return_comment="Add the knee flexion goal."
+    )
+    session = claim.session
+
+    page = client.get(reverse("session-edit", args=[session.pk])).content.decode()
+    assert "Add the knee flexion goal." in page
+    assert 'value="97110"' in page
+
+    data = post_data(patient, me, [("97110", "40", "")])
+    assert client.post(reverse("session-edit", args=[session.pk]), data).status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.NEEDS_REVIEW
+    assert claim.version == 2
+    assert lines_of(claim) == [("97110", 3, ["GP"])]
+    assert SessionService.objects.get().minutes == 40
+    assert claim.history.count() >= 2
+
+
+def test_an_approved_claim_cannot_be_edited(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    client = client_for(pt)
+    client.post(
+        reverse("session-new"), post_data(patient, membership(pt, clinic), [("97110", "30", "")])
+    )
+    claim = Claim.objects.get()
+    Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.APPROVED)
+    assert client.get(reverse("session-edit", args=[claim.session_id])).status_code == 403
+
+
+def test_my_sessions_shows_only_my_own(client_for: Any, pt: Any, clinic: Any, patient: Any) -> None:
+    other = make_member(clinic, Role.THERAPIST, first_name="Other", last_name="Therapist")
+    client_for(other).post(
+        reverse("session-new"), post_data(patient, membership(other, clinic), [("97110", "30", "")])
+    )
+    page = client_for(pt).get(reverse("session-list")).content.decode()
+    assert 'data-testid="sessions-empty"' in page
+
+
+def test_my_sessions_query_count_does_not_grow_with_rows(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(pt)
+    me = membership(pt, clinic)
+
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("session-list")).status_code == 200
+        return len(ctx.captured_queries)
+
+    client.post(reverse("session-new"), post_data(patient, me, [("97110", "30", "")]))
+    one_row = queries_for_list()
+    for minutes in ("40", "45", "50", "55"):
+        client.post(reverse("session-new"), post_data(patient, me, [("97110", minutes, "")]))
+    assert queries_for_list() == one_row <= 10
