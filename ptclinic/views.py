@@ -1,18 +1,28 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from claims.models import Claim
 from ptclinic.middleware import ACTIVE_CLINIC_SESSION_KEY
+from ptclinic.models import Role
 
 
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """One page per role; a user with several roles in the clinic sees each role's panel."""
-    return render(request, "ptclinic/home.html")
+    context: dict[str, object] = {}
+    if Role.OWNER in request.roles:  # type: ignore[attr-defined]
+        context["review"] = (
+            Claim.objects.for_clinic(request.clinic)  # type: ignore[attr-defined]
+            .needing_review()
+            .aggregate(waiting=Count("pk"), with_errors=Count("pk", filter=Q(open_errors__gt=0)))
+        )
+    return render(request, "ptclinic/home.html", context)
 
 
 @login_required

@@ -1,0 +1,177 @@
+"""The claim review queue table (django-tables2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from claims.models import Claim, ClaimStatus
+
+STATUS_BADGE = {
+    ClaimStatus.NEEDS_REVIEW: "text-bg-primary",
+    ClaimStatus.RETURNED: "text-bg-warning",
+    ClaimStatus.APPROVED: "text-bg-success",
+}
+
+BULK_FORM_ID = "bulk-approve"
+
+
+def flag_badges(errors: int, warnings: int) -> SafeString:
+    """The open-flag counts as badges: red errors, yellow warnings, or "clean"."""
+    parts = []
+    if errors:
+        parts.append(
+            format_html(
+                '<span class="badge text-bg-danger" data-testid="errors">{} error{}</span>',
+                errors,
+                "" if errors == 1 else "s",
+            )
+        )
+    if warnings:
+        parts.append(
+            format_html(
+                '<span class="badge text-bg-warning" data-testid="warnings">{} warning{}</span>',
+                warnings,
+                "" if warnings == 1 else "s",
+            )
+        )
+    if not parts:
+        return format_html('<span class="badge text-bg-light border">{}</span>', "clean")
+    return format_html_join(" ", "{}", ((part,) for part in parts))
+
+
+def status_badge(claim: Claim) -> SafeString:
+    return format_html(
+        '<span class="badge {}" data-testid="claim-status">{}</span>',
+        STATUS_BADGE.get(claim.status, "text-bg-secondary"),
+        claim.get_status_display(),
+    )
+
+
+class ReviewQueueTable(tables.Table):
+    select = tables.Column(
+        accessor="pk",
+        orderable=False,
+        verbose_name=mark_safe(
+            '<input type="checkbox" class="form-check-input" data-select-all '
+            'aria-label="Select every claim on this page that can be approved">'
+        ),
+        attrs={"td": {"class": "text-center"}, "th": {"class": "text-center"}},
+    )
+    id = tables.Column(verbose_name="Claim", attrs={"td": {"class": "text-nowrap"}})
+    patient = tables.Column(order_by=("patient__last_name", "patient__first_name"))
+    date_of_service = tables.Column(
+        verbose_name="Date of service", attrs={"td": {"class": "text-nowrap"}}
+    )
+    therapist = tables.Column(
+        order_by=("therapist__user__last_name", "therapist__user__first_name"),
+        attrs={"td": {"class": "small"}},
+    )
+    payer = tables.Column(order_by=("payer__name",), attrs={"td": {"class": "small"}})
+    total_units = tables.Column(
+        verbose_name="Units", attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}}
+    )
+    expected_amount = tables.Column(
+        verbose_name="Expected",
+        attrs={"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}},
+    )
+    flags = tables.Column(
+        accessor="open_errors",
+        verbose_name="Open flags",
+        order_by=("-open_errors", "-open_warnings"),
+        attrs={"td": {"class": "text-nowrap"}},
+    )
+    status = tables.Column()
+    age = tables.Column(
+        accessor="submitted_at",
+        verbose_name="Age",
+        order_by=("-submitted_at",),
+        attrs={"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}},
+    )
+
+    class Meta:
+        model = Claim
+        fields = [
+            "select",
+            "id",
+            "patient",
+            "date_of_service",
+            "therapist",
+            "payer",
+            "total_units",
+            "expected_amount",
+            "flags",
+            "status",
+            "age",
+        ]
+        attrs = {"class": "table table-hover align-middle mb-2", "data-testid": "queue-table"}
+        row_attrs = {"data-claim": lambda record: record.pk}
+        empty_text = ""
+        per_page = 25
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = timezone.now()
+
+    def render_select(self, record: Claim) -> SafeString:
+        # The checkboxes belong to the bulk-approve form outside the table (the `form`
+        # attribute), so the table can sit in a region htmx swaps.
+        approvable = record.status == ClaimStatus.NEEDS_REVIEW and not record.open_errors
+        return format_html(
+            '<input type="checkbox" class="form-check-input" name="claim" value="{}" form="{}" '
+            'aria-label="Select claim #{}"{}>',
+            record.pk,
+            BULK_FORM_ID,
+            record.pk,
+            ""
+            if approvable
+            else mark_safe(' disabled title="Only a claim that needs review and has no errors"'),
+        )
+
+    def render_id(self, record: Claim) -> SafeString:
+        # Leaves the queue: a plain link, not one htmx would swap into the table region.
+        return format_html(
+            '<a class="fw-semibold" href="{}" hx-boost="false">#{}</a>',
+            reverse("claim-detail", args=[record.pk]),
+            record.pk,
+        )
+
+    def render_patient(self, record: Claim) -> SafeString:
+        p = record.patient
+        return format_html(
+            '{}, {}<div class="small text-body-secondary">MRN {}</div>',
+            p.last_name,
+            p.first_name,
+            p.mrn,
+        )
+
+    def render_date_of_service(self, value: dt.date) -> str:
+        return dateformat.format(value, "M j, Y")
+
+    def render_therapist(self, record: Claim) -> str:
+        return record.therapist.display_name
+
+    def render_expected_amount(self, value: Decimal, record: Claim) -> SafeString:
+        return format_html(
+            "${}{}",
+            f"{value:,.2f}",
+            mark_safe('<sup title="estimate">*</sup>') if record.expected_is_estimate else "",
+        )
+
+    def render_flags(self, record: Claim) -> SafeString:
+        return flag_badges(record.open_errors, record.open_warnings)
+
+    def render_status(self, record: Claim) -> SafeString:
+        return status_badge(record)
+
+    def render_age(self, value: dt.datetime) -> SafeString:
+        days = (self.today - value).days
+        label = "today" if days < 1 else f"{days} d"
+        return format_html('<span title="Submitted {}">{}</span>', value.date(), label)
