@@ -12,12 +12,30 @@ class NavEntry:
     label: str
     url_name: str
     roles: frozenset[str] | None  # None: everyone signed in
-    section: str  # the first path segment that marks the entry as current
+    # The path prefix(es) that mark the entry as current ("" is the home page only).
+    section: str | tuple[str, ...]
+
+    def match_length(self, path: str) -> int:
+        """How long a prefix of `path` this entry claims (0: none); the longest match wins."""
+        sections = (self.section,) if isinstance(self.section, str) else self.section
+        best = 0
+        for prefix in sections:
+            if (prefix == "" and path == "/") or (prefix and path.startswith(f"/{prefix}/")):
+                best = max(best, len(prefix) + 1)
+        return best
 
 
 # The navbar, in order. Each page lands here when it is built.
 NAV: tuple[NavEntry, ...] = (
     NavEntry("Home", "home", None, ""),
+    NavEntry("Reference", "code-list", None, ("codes", "icd10", "modifiers", "payers")),
+    NavEntry(
+        "Patients", "patient-list", frozenset({Role.THERAPIST, Role.OWNER}), ("patients", "plans")
+    ),
+    NavEntry("Review queue", "review-queue", frozenset({Role.OWNER}), ("review", "claims")),
+    NavEntry("New session", "session-new", frozenset({Role.THERAPIST}), ("sessions/new",)),
+    NavEntry("My sessions", "session-list", frozenset({Role.THERAPIST}), ("sessions",)),
+    NavEntry("Access log", "access-log", frozenset({Role.OWNER, Role.ADMIN}), ("audit",)),
     NavEntry("Admin", "admin:index", frozenset({Role.ADMIN}), "admin"),
 )
 
@@ -31,15 +49,18 @@ def clinic(request: HttpRequest) -> dict[str, Any]:
         "is_owner": Role.OWNER in roles,
         "is_admin": Role.ADMIN in roles,
         "nav_items": _nav_items(request, roles),
+        # django-htmx puts this nonce on its <script> tags (Content-Security-Policy).
+        "csp_nonce": getattr(request, "csp_nonce", ""),
     }
 
 
 def _nav_items(request: HttpRequest, roles: frozenset[str]) -> list[dict[str, Any]]:
     if not request.user.is_authenticated:
         return []
-    section = request.path.strip("/").split("/", 1)[0]
+    entries = [e for e in NAV if e.roles is None or roles & e.roles]
+    lengths = [e.match_length(request.path) for e in entries]
+    best = max(lengths, default=0)
     return [
-        {"label": e.label, "url": reverse(e.url_name), "active": e.section == section}
-        for e in NAV
-        if e.roles is None or roles & e.roles
+        {"label": e.label, "url": reverse(e.url_name), "active": best > 0 and length == best}
+        for e, length in zip(entries, lengths, strict=True)
     ]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from ptclinic import views
 
@@ -23,5 +23,9 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("", include("coding.urls")),
+    path("", include("claims.patient_urls")),
+    path("", include("claims.urls")),
+    path("", include("claims.review_urls")),
     path("admin/", admin.site.urls),
 ]

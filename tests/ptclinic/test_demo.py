@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from ptclinic.demo import DEMO_PASSWORD
 from ptclinic.models import Membership
@@ -26,4 +27,5 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(settings) -> None:  # typ
     assert sorted(Membership.objects.values_list("user__username", "clinic__name", "role")) == first
     assert "demo-pt" in out.getvalue() and DEMO_PASSWORD in out.getvalue()
     for username in ("demo-pt", "demo-pta", "demo-owner", "demo-admin"):
-        assert authenticate(username=username, password=DEMO_PASSWORD) is not None
+        request = RequestFactory().post("/accounts/login/")
+        assert authenticate(request, username=username, password=DEMO_PASSWORD) is not None

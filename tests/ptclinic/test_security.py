@@ -1,0 +1,104 @@
+"""Login lockout, idle sessions, the Content-Security-Policy and the access audit trail."""
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from claims.models import AccessEvent
+from tests.conftest import PASSWORD, make_clinic, make_member, make_patient
+
+pytestmark = pytest.mark.usefixtures("reference")
+
+
+def login(client: Client, username: str, password: str) -> Any:
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(pt: Any) -> None:
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = login(client, pt.username, "wrong-password")
+        assert response.status_code == 200
+        assert "Please enter a correct username and password" in response.content.decode()
+    locked = login(client, pt.username, "wrong-password")
+    assert locked.status_code == 429
+    assert "Too many failed log-ins" in locked.content.decode()
+    again = login(client, pt.username, PASSWORD)
+    assert again.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_successful_login_before_the_limit_resets_the_count(pt: Any) -> None:
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        login(client, pt.username, "wrong-password")
+    assert login(client, pt.username, PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    assert login(client, pt.username, "wrong-password").status_code == 200
+
+
+def test_an_idle_session_expires_and_asks_for_login_again(client_for: Any, pt: Any) -> None:
+    assert settings.SESSION_COOKIE_AGE == 30 * 60  # the default idle timeout
+    client = client_for(pt)
+    assert client.get(reverse("home")).status_code == 200
+    Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_activity_keeps_the_session_alive(client_for: Any, pt: Any) -> None:
+    client = client_for(pt)
+    client.get(reverse("home"))
+    Session.objects.update(expire_date=timezone.now() + dt.timedelta(minutes=1))
+    client.get(reverse("home"))
+    assert Session.objects.get().expire_date > timezone.now() + dt.timedelta(minutes=25)
+
+
+def test_pages_carry_a_csp_whose_nonce_is_on_every_script(client_for: Any, pt: Any) -> None:
+    response = client_for(pt).get(reverse("session-new"))
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "object-src 'none'" in policy
+    assert "unsafe-eval" not in policy
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)  # type: ignore[union-attr]
+    html = response.content.decode()
+    for tag in re.findall(r"<script[^>]*>", html):
+        assert "src=" in tag or f'nonce="{nonce}"' in tag, tag
+    assert "hx-on" not in html and "onclick=" not in html
+
+
+def test_opening_a_patient_or_claim_is_logged_and_owners_can_browse_it(
+    client_for: Any, clinic: Any, pt: Any, owner: Any
+) -> None:
+    patient = make_patient(clinic, last_name="Quincy")
+    client_for(pt).get(reverse("patient-detail", args=[patient.pk]))
+    event = AccessEvent.objects.get()
+    assert (event.user, event.patient, event.kind) == (pt, patient, "patient")
+
+    page = client_for(owner).get(reverse("access-log")).content.decode()
+    assert "Quincy" in page and pt.username in page
+    partial = (
+        client_for(owner)
+        .get(reverse("access-log"), {"q": "nobody"}, HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
+    assert "<html" not in partial and 'data-testid="access-empty"' in partial
+
+
+def test_the_access_log_is_for_owners_and_admins_of_the_clinic(
+    client_for: Any, clinic: Any, pt: Any, owner: Any
+) -> None:
+    assert client_for(pt).get(reverse("access-log")).status_code == 403
+    other = make_clinic(name="Other Street PT")
+    stranger_patient = make_patient(other, last_name="Elsewhere")
+    stranger = make_member(other, "therapist")
+    client_for(stranger).get(reverse("patient-detail", args=[stranger_patient.pk]))
+    assert AccessEvent.objects.count() == 1
+    assert "Elsewhere" not in client_for(owner).get(reverse("access-log")).content.decode()
