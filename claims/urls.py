@@ -7,6 +7,7 @@ urlpatterns = [
     path("sessions/new/", views.session_new, name="session-new"),
     path("sessions/suggest/", views.session_suggest, name="session-suggest"),
     path("sessions/row/", views.session_row, name="session-row"),
+    path("sessions/patients/", views.session_patient_options, name="session-patient-options"),
     path("sessions/diagnosis/", views.session_dx_row, name="session-dx-row"),
     path("sessions/<int:session_id>/edit/", views.session_edit, name="session-edit"),
     path("audit/", views.access_log, name="access-log"),

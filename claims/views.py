@@ -207,3 +207,22 @@ def access_log(request: HttpRequest) -> HttpResponse:
     return render(
         request, template, {"page": page, "q": q, "kind": kind, "kinds": AccessKind.choices}
     )
+
+
+@login_required
+@role_required(Role.THERAPIST)
+@require_GET
+def session_patient_options(request: HttpRequest) -> HttpResponse:
+    """The patient choices narrowed to a name or MRN search (the session page's finder)."""
+    q = request.GET.get("patient_q", "")[:60]
+    patients = (
+        Patient.objects.for_clinic(request.clinic)  # type: ignore[attr-defined]
+        .filter(active=True)
+        .search(q)
+        .select_related("primary_payer")[:50]
+    )
+    return render(
+        request,
+        "claims/session_form.html#patient-options",
+        {"patients": patients, "selected": request.GET.get("patient", "")},
+    )

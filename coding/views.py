@@ -73,11 +73,24 @@ def _medicare_fee(year: int) -> Subquery:
     )
 
 
+def fee_year_shown() -> int:
+    """This year, or — before this year's fee schedules are imported — the latest year on file
+    (the pages say which year they show)."""
+    this_year = timezone.localdate().year
+    latest = (
+        FeeScheduleEntry.objects.filter(year__lte=this_year)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    return latest or this_year
+
+
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
 def code_list(request: HttpRequest) -> HttpResponse:
-    year = timezone.localdate().year
+    year = fee_year_shown()
     codes = BillingCode.objects.annotate(medicare_fee=_medicare_fee(year))
     code_filter = BillingCodeFilter(request.GET, queryset=codes)
     table = BillingCodeTable(code_filter.qs, year=year)
@@ -285,9 +298,9 @@ def code_detail(request: HttpRequest, code: str) -> HttpResponse:
     for item in advice:
         item.name = modifiers[item.code].name if item.code in modifiers else ""
 
+    year = fee_year_shown()
     fees = {
-        f.payer_id: f
-        for f in FeeScheduleEntry.objects.filter(billing_code=billing_code, year=today.year)
+        f.payer_id: f for f in FeeScheduleEntry.objects.filter(billing_code=billing_code, year=year)
     }
     fee_rows = sorted(
         (FeeRow(payer, fees.get(payer.pk)) for payer in Payer.objects.all()),
@@ -306,7 +319,8 @@ def code_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "code": billing_code,
         "today": today,
-        "year": today.year,
+        "year": year,
+        "fees_not_this_year": year != today.year,
         "known_codes": known_codes,
         "unit_table": _unit_table() if billing_code.timed else None,
         "untimed_units": UNTIMED_UNITS.get(billing_code.unit_basis, ""),
@@ -317,7 +331,7 @@ def code_detail(request: HttpRequest, code: str) -> HttpResponse:
         "fee_rows": fee_rows,
         "any_fee": bool(fees),
         "any_demo_fee": any(f.is_demo for f in fees.values()),
-        "rvu": billing_code.rvus.filter(year=today.year).first(),
+        "rvu": billing_code.rvus.filter(year=year).first(),
         "replacements": replacements,
         "pairings": _check_pairings(list(billing_code.pairings.all())),
     }

@@ -29,3 +29,10 @@ document.addEventListener("click", function (event) {
   row.remove();
   if (form && window.htmx) window.htmx.trigger(form, "change");
 });
+
+// The session page's patient finder refills the patient list: recalculate for the new choice.
+document.addEventListener("htmx:afterSwap", function (event) {
+  if (event.detail.target.id === "id_patient") {
+    event.detail.target.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+});

@@ -316,3 +316,16 @@ def test_my_sessions_query_count_does_not_grow_with_rows(
     for minutes in ("40", "45", "50", "55"):
         client.post(reverse("session-new"), post_data(patient, me, [("97110", minutes, "")]))
     assert queries_for_list() == one_row <= 10
+
+
+def test_the_patient_finder_narrows_the_choices_by_name_or_mrn(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    make_patient(clinic, first_name="Bob", last_name="Zimmer", mrn="ZZ-9")
+    make_patient(make_clinic(name="Elsewhere"), first_name="Ann", last_name="Adler", mrn="AD-1")
+    html = client_for(pt).get(reverse("session-patient-options"), {"patient_q": "adl"})
+    text = html.content.decode()
+    assert "Adler, Ruth" in text and "Zimmer" not in text and "AD-1" not in text
+    assert "selected" in text  # the only match is chosen
+    by_mrn = client_for(pt).get(reverse("session-patient-options"), {"patient_q": "ZZ-9"})
+    assert "Zimmer, Bob" in by_mrn.content.decode()

@@ -535,3 +535,15 @@ def test_a_chapter_sized_header_says_over_1000_codes_below(pt_client: Client) ->
     Icd10Code.objects.create(code="U98", key="u98", title="Made-up header", billable=False)
     html = page(pt_client, reverse("icd10-search"), {"q": "U98"}, **HTMX)
     assert "over 1,000 billable codes below" in html
+
+
+def test_before_this_years_fees_are_imported_the_latest_year_is_shown(
+    client_for: Any, pt: Any, settings: Any
+) -> None:
+    from coding.models import FeeScheduleEntry
+
+    latest = FeeScheduleEntry.objects.order_by("-year").values_list("year", flat=True).first()
+    FeeScheduleEntry.objects.filter(year=latest).update(year=latest - 1)
+    page = client_for(pt).get(reverse("code-detail", args=["97110"])).content.decode()
+    assert f"Fees {latest - 1}" in page
+    assert "not imported yet" in page
