@@ -138,3 +138,82 @@ def test_a_user_without_a_clinic_is_told_so(client_for: Any, db: None) -> None:
 
     page = client_for(make_user()).get(reverse("home")).content.decode()
     assert "not a member of any clinic" in page
+
+
+# ---- nothing leaks across clinics -----------------------------------------------------------
+
+# URL arguments that name one clinic's records; every other argument is shared reference data.
+CLINIC_RECORDS = {"patient_id", "plan_id", "session_id", "claim_id", "flag_id", "line_id"}
+
+
+@pytest.fixture
+def clinic_a_records(reference: None, clinic: Clinic) -> dict[str, int]:
+    """A patient with a plan, a session and a claim with a line and a flag, in `clinic`."""
+    from claims.models import ClaimFlag, PlanOfCare
+    from tests.claims.test_review import make_claim
+
+    therapist = make_member(clinic, Role.THERAPIST)
+    claim = make_claim(clinic, therapist, necessity="")
+    plan = PlanOfCare.objects.filter(patient=claim.patient).first()
+    assert plan is not None
+    flag = ClaimFlag.objects.filter(claim=claim).first()
+    assert flag is not None
+    return {
+        "patient_id": claim.patient_id,
+        "plan_id": plan.pk,
+        "session_id": claim.session_id,
+        "claim_id": claim.pk,
+        "flag_id": flag.pk,
+        "line_id": claim.lines.first().pk,  # type: ignore[union-attr]
+    }
+
+
+def _record_urls(records: dict[str, int]) -> list[tuple[str, str]]:
+    urls = []
+    for name, pattern in _walk(get_resolver().url_patterns):
+        args = set(pattern.pattern.regex.groupindex)
+        if args and args <= CLINIC_RECORDS | set(SAMPLE_KWARGS) and args & CLINIC_RECORDS:
+            urls.append((name, reverse(name, kwargs={a: records[a] for a in args})))
+    return urls
+
+
+@pytest.mark.parametrize("role", [Role.THERAPIST, Role.OWNER, Role.ADMIN])
+def test_another_clinics_records_are_not_found_by_any_role(
+    client_for: Any, clinic_a_records: dict[str, int], role: str
+) -> None:
+    from claims.models import Claim, ClaimFlag, Patient
+
+    outsider = make_member(make_clinic(name="Across Town PT"), role)
+    client = client_for(outsider)
+    urls = _record_urls(clinic_a_records)
+    assert len(urls) >= 10, urls  # the walk found the record pages
+    before = (
+        list(Claim.objects.values_list("status", "version", "open_errors")),
+        list(ClaimFlag.objects.values_list("status", flat=True)),
+        list(Patient.objects.values_list("last_name", "mrn")),
+    )
+    for name, url in urls:
+        for method in (client.get, client.post):
+            response = method(url, {"note": "x", "comment": "x", "units": "1", "reason": "x"})
+            assert response.status_code in (403, 404, 405), (
+                f"{role} of another clinic got {response.status_code} from {name} ({url})"
+            )
+    after = (
+        list(Claim.objects.values_list("status", "version", "open_errors")),
+        list(ClaimFlag.objects.values_list("status", flat=True)),
+        list(Patient.objects.values_list("last_name", "mrn")),
+    )
+    assert after == before
+
+
+@pytest.mark.parametrize("role", [Role.THERAPIST, Role.OWNER, Role.ADMIN])
+def test_every_page_answers_each_role_without_a_server_error(
+    client_for: Any, clinic: Clinic, clinic_a_records: dict[str, int], role: str
+) -> None:
+    insider = make_member(clinic, role)
+    client = client_for(insider)
+    for name, url in ALL_URLS + _record_urls(clinic_a_records):
+        if name.startswith("admin:") or name in {"logout"}:
+            continue
+        response = client.get(url)
+        assert response.status_code < 500, f"{role}: {name} ({url}) → {response.status_code}"
