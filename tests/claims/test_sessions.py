@@ -329,3 +329,21 @@ def test_the_patient_finder_narrows_the_choices_by_name_or_mrn(
     assert "selected" in text  # the only match is chosen
     by_mrn = client_for(pt).get(reverse("session-patient-options"), {"patient_q": "ZZ-9"})
     assert "Zimmer, Bob" in by_mrn.content.decode()
+
+
+def test_without_javascript_calculate_shows_the_suggestion_and_saves_nothing(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    data = post_data(
+        patient,
+        membership(pt, clinic),
+        [("97112", "24", ""), ("97110", "23", "")],
+        action="calculate",
+    )
+    response = client_for(pt).post(reverse("session-new"), data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in html  # the full page, not the htmx partial
+    assert 'data-testid="units-97112">2<' in html
+    assert 'value="97112"' in html  # what was typed is kept
+    assert not Claim.objects.exists()
