@@ -31,6 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--claims", type=int, default=2000)
     parser.add_argument("--patients", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=1, help="processes (PostgreSQL)")
     args = parser.parse_args()
 
     import django
@@ -94,10 +95,10 @@ def main() -> None:
         print(f"made {made} claims in {time.perf_counter() - started:.1f} s")
     vendor = connection.vendor
     for run in range(1, 4):
-        count, seconds = open_claims_rescrub()
+        count, seconds = open_claims_rescrub(workers=args.workers)
         print(
-            f"{vendor}: run {run}: re-scrubbed {count} open claims in {seconds:.2f} s "
-            f"= {count / seconds:,.0f} claims/s"
+            f"{vendor}, {args.workers} worker(s): run {run}: re-scrubbed {count} open claims "
+            f"in {seconds:.2f} s = {count / seconds:,.0f} claims/s"
         )
 
 

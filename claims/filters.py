@@ -13,6 +13,7 @@ from claims.models import Claim, ClaimFlag, ClaimStatus, FlagStatus
 from claims.scrubber import RULES
 from coding.models import Payer
 from ptclinic.models import Clinic, Membership, Role
+from ptclinic.widgets import FastSelect
 
 RULE_CHOICES = [(rule.rule_id, rule.title) for rule in RULES.values()]
 SEVERITY_CHOICES = [
@@ -25,18 +26,29 @@ DEFAULT_STATUS = ClaimStatus.NEEDS_REVIEW
 
 
 class ClaimReviewFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=ClaimStatus.choices, empty_label="Any status")
+    # FastSelect: the same <select> as Django's, without a template per option.
+    status = django_filters.ChoiceFilter(
+        choices=ClaimStatus.choices, empty_label="Any status", widget=FastSelect
+    )
     rule = django_filters.ChoiceFilter(
-        label="Open flag", choices=RULE_CHOICES, empty_label="Any rule", method="filter_rule"
+        label="Open flag",
+        choices=RULE_CHOICES,
+        empty_label="Any rule",
+        method="filter_rule",
+        widget=FastSelect,
     )
     severity = django_filters.ChoiceFilter(
-        label="Flags", choices=SEVERITY_CHOICES, empty_label="Any", method="filter_severity"
+        label="Flags",
+        choices=SEVERITY_CHOICES,
+        empty_label="Any",
+        method="filter_severity",
+        widget=FastSelect,
     )
     therapist = django_filters.ModelChoiceFilter(
-        queryset=Membership.objects.none(), empty_label="Any therapist"
+        queryset=Membership.objects.none(), empty_label="Any therapist", widget=FastSelect
     )
     payer = django_filters.ModelChoiceFilter(
-        queryset=Payer.objects.order_by("name"), empty_label="Any payer"
+        queryset=Payer.objects.order_by("name"), empty_label="Any payer", widget=FastSelect
     )
     date_from = django_filters.DateFilter(
         field_name="date_of_service",

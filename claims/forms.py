@@ -16,6 +16,7 @@ from claims.models import MAX_DIAGNOSES, MAX_MINUTES, Patient
 from claims.services import LineChoice, ServiceRow, SessionInput, Suggestion
 from coding.models import BillingCode, Icd10Code, Payer
 from ptclinic.models import Clinic, Credential, Membership
+from ptclinic.widgets import FastSelect
 
 MAX_ROWS = 20
 MAX_NOTE_CHARS = 20_000
@@ -25,13 +26,35 @@ KNOWN_MODIFIERS = frozenset(
 
 
 class TherapistChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    widget = FastSelect
+
     def label_from_instance(self, obj: Membership) -> str:
         return obj.display_name
 
 
 class PatientChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    widget = FastSelect  # a clinic's every active patient: a thousand options
+
     def label_from_instance(self, obj: Patient) -> str:
         return f"{obj.last_name}, {obj.first_name} — MRN {obj.mrn} — {obj.primary_payer.name}"
+
+
+class PatientOptions:
+    """The patient <select>'s options (the same values and labels as PatientChoiceField's) read
+    as plain rows when the page is drawn: a clinic's thousand patients as model instances cost
+    more than the rest of the page. The field's queryset still validates the choice."""
+
+    def __init__(self, field: PatientChoiceField) -> None:
+        self.field = field
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        rows = self.field.queryset.values_list(
+            "pk", "last_name", "first_name", "mrn", "primary_payer__name"
+        )
+        for pk, last, first, mrn, payer in rows:
+            yield (pk, f"{last}, {first} — MRN {mrn} — {payer}")
 
 
 def _note(label: str, help_text: str = "") -> forms.CharField:
@@ -39,6 +62,10 @@ def _note(label: str, help_text: str = "") -> forms.CharField:
         label=label,
         required=False,
         max_length=MAX_NOTE_CHARS,
+        error_messages={
+            "max_length": f"Keep this note to at most {MAX_NOTE_CHARS:,} characters "
+            "(it has %(show_value)s)."
+        },
         help_text=help_text,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -49,6 +76,7 @@ class SessionForm(forms.Form):
     date_of_service = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     payer = forms.ModelChoiceField(
         queryset=Payer.objects.all(),
+        widget=FastSelect,
         required=False,
         empty_label="The patient's primary payer",
         help_text="Decides the unit method (CMS or AMA), caps and fees.",
@@ -70,9 +98,11 @@ class SessionForm(forms.Form):
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["patient"].queryset = (
+        patient = self.fields["patient"]
+        patient.queryset = (
             Patient.objects.for_clinic(clinic).filter(active=True).select_related("primary_payer")
         )
+        patient.widget.choices = PatientOptions(patient)
         self.fields["therapist"].queryset = (
             Membership.objects.filter(clinic=clinic).therapists().select_related("user")
         )
@@ -132,10 +162,17 @@ class ParsedRows:
     services: list[ServiceRow]
     pointers: dict[str, tuple[int, ...]]
     errors: list[str]
+    codes: dict[str, BillingCode] = field(default_factory=dict)  # the known codes, as read
 
     @property
     def ok(self) -> bool:
         return not self.errors and not any(r.errors for r in self.rows)
+
+
+def _typed(values: list[str]) -> list[str]:
+    """Inputs read straight from the POST (the form fields reject NUL themselves): a NUL byte is
+    never typed, and PostgreSQL refuses it in a query or a row (a 500), so it goes."""
+    return [v.replace("\x00", "") for v in values]
 
 
 def _whole_minutes(raw: str, label: str, errors: list[str]) -> int:
@@ -153,10 +190,10 @@ def _whole_minutes(raw: str, label: str, errors: list[str]) -> int:
 def parse_rows(data: QueryDict, *, diagnoses_count: int) -> ParsedRows:
     """Read the repeated `code`/`minutes`/`pta_minutes`/`pointers` inputs; blank rows are
     ignored. Each problem is reported on its row."""
-    codes = data.getlist("code")
-    minutes = data.getlist("minutes")
-    pta = data.getlist("pta_minutes")
-    pointers = data.getlist("pointers")
+    codes = _typed(data.getlist("code"))
+    minutes = _typed(data.getlist("minutes"))
+    pta = _typed(data.getlist("pta_minutes"))
+    pointers = _typed(data.getlist("pointers"))
     count = max(len(codes), len(minutes))
     if count > MAX_ROWS:
         return ParsedRows([], [], {}, [f"At most {MAX_ROWS} service rows (got {count})."])
@@ -201,14 +238,14 @@ def parse_rows(data: QueryDict, *, diagnoses_count: int) -> ParsedRows:
             if refs:
                 parsed_pointers[row.code] = refs
     errors = [] if kept else ["Add at least one service with its minutes."]
-    return ParsedRows(kept, services, parsed_pointers, errors)
+    return ParsedRows(kept, services, parsed_pointers, errors, known)
 
 
 def _pointers(row: RowValue, diagnoses_count: int) -> tuple[int, ...]:
     if not row.pointers:
         return ()
     parts = [p for p in re.split(r"[,\s]+", row.pointers) if p]
-    if not all(p.isdigit() for p in parts):
+    if not all(p.isascii() and p.isdigit() for p in parts):  # "²".isdigit(), but int("²") fails
         row.errors.append("Diagnosis pointers are numbers, e.g. 1,2.")
         return ()
     refs = tuple(int(p) for p in parts)
@@ -228,7 +265,7 @@ class ParsedDiagnoses:
 
 def parse_diagnoses(data: QueryDict) -> ParsedDiagnoses:
     """Up to 12 billable ICD-10-CM codes, in order (billing-rules §7)."""
-    values = [v.strip().upper().split(" ", 1)[0][:10] for v in data.getlist("dx")]
+    values = [v.strip().upper().split(" ", 1)[0][:10] for v in _typed(data.getlist("dx"))]
     values = [v for v in values if v]
     errors: list[str] = []
     if len(values) > MAX_DIAGNOSES:
@@ -270,12 +307,12 @@ def parse_choices(data: QueryDict, suggestion: Suggestion) -> ParsedChoices:
     for line in suggestion.lines:
         raw_units = data.get(f"units__{line.key}", "").strip()
         raw_mods = data.get(f"mods__{line.key}", "").strip()
-        reason = data.get(f"reason__{line.key}", "").strip()[:500]
+        reason = _typed([data.get(f"reason__{line.key}", "")])[0].strip()[:500]
         if raw_units == "" and raw_mods == "":
             continue
         units = line.units
         if raw_units:
-            if not raw_units.isdigit() or int(raw_units) > 99:
+            if not (raw_units.isascii() and raw_units.isdigit()) or int(raw_units) > 99:
                 errors[line.key] = "Units must be a whole number from 0 to 99."
                 continue
             units = int(raw_units)
@@ -370,6 +407,7 @@ class SessionEntry:
                 therapist_credential=therapist.credential if therapist else Credential.PT,
                 tie_choice=self.form.tie,
                 exclude_claim=exclude_claim,
+                codes=self.rows.codes,
             )
             self.choices = parse_choices(data, self.suggestion)
 

@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Count
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -86,14 +86,8 @@ def _queue_claims(request: HttpRequest) -> Any:
     return (
         _claims(request)
         .select_related("patient", "payer", "therapist__user")
-        .annotate(
-            errors_first=Case(
-                When(open_errors__gt=0, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("errors_first", "date_of_service", "id")
+        .defer("explanation")  # the engine's steps (~1 kB a claim) are not shown in the queue
+        .in_queue_order()
     )
 
 
@@ -155,7 +149,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    # A path on this site only: redirect() would take "1" for a view name (a 500).
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return next_url
@@ -166,7 +161,10 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 @role_required(Role.OWNER)
 @require_POST
 def review_bulk_approve(request: HttpRequest) -> HttpResponse:
-    ids = [int(v) for v in request.POST.getlist("claim") if v.isdigit()]
+    # ASCII digits that fit a database id: "²" is a digit to isdigit() but not to int(), and
+    # SQLite cannot bind 10**30 in an IN list (both were 500s).
+    ids = [int(v) for v in request.POST.getlist("claim") if v.isascii() and v.isdigit()]
+    ids = [i for i in ids if i < 2**63]
     if not ids:
         messages.warning(request, "Select the claims to approve first.")
     else:

@@ -125,12 +125,15 @@ def session_suggest(
     therapist_credential: str = Credential.PT,
     tie_choice: tuple[str, ...] | None = None,
     exclude_claim: int | None = None,
+    codes: dict[str, BillingCode] | None = None,
 ) -> Suggestion:
     """Codes, units, modifiers and the expected amount for a day's services (§1–§4, §6.9, §8).
 
     Rows must name known codes (the form checks that first). A PTA's minutes are all PTA minutes.
+    `codes`: the rows' codes when the caller has just read them (the form has), saving a query.
     """
-    codes = _code_facts([r.code for r in rows])
+    if codes is None or any(r.code not in codes for r in rows):
+        codes = _code_facts([r.code for r in rows])
     year = date_of_service.year
     fees = {
         f.billing_code_id: f.allowed_amount

@@ -32,7 +32,10 @@ def _page(request: HttpRequest, entry: SessionEntry, **extra: object) -> HttpRes
 def _check_patient_in_clinic(request: HttpRequest) -> None:
     """A patient id from another clinic is a 404, like any record the user may not see."""
     raw = request.POST.get("patient") or request.GET.get("patient") or ""
-    if raw.isdigit() and not Patient.objects.for_clinic(request.clinic).filter(pk=raw).exists():  # type: ignore[attr-defined]
+    # ASCII digits only: "²".isdigit() is true, and the lookup would fail on it (a 500).
+    if not (raw.isascii() and raw.isdigit()):
+        return
+    if not Patient.objects.for_clinic(request.clinic).filter(pk=raw).exists():  # type: ignore[attr-defined]
         raise Http404("No such patient in this clinic.")
 
 
@@ -118,7 +121,7 @@ def session_suggest(request: HttpRequest) -> HttpResponse:
     """The suggestion panel, recomputed from the form as it is now (htmx, while typing)."""
     exclude = request.POST.get("claim_id", "")
     claim_id = None
-    if exclude.isdigit():
+    if exclude.isascii() and exclude.isdigit():
         claim_id = get_object_or_404(
             Claim.objects.for_clinic(request.clinic),
             pk=exclude,  # type: ignore[attr-defined]
@@ -189,7 +192,7 @@ def session_dx_row(request: HttpRequest) -> HttpResponse:
 def access_log(request: HttpRequest) -> HttpResponse:
     """Who opened which patient's data in this clinic, newest first (the audit trail)."""
     events = AccessEvent.objects.for_clinic(request.clinic).select_related("user", "patient")  # type: ignore[attr-defined]
-    q = request.GET.get("q", "").strip()[:60]
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:60]  # PostgreSQL refuses NUL
     if q:
         events = events.filter(
             Q(user__username__icontains=q)

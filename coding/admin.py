@@ -3,8 +3,11 @@ django-simple-history, CSV import (with a preview and a per-row error list) and 
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from import_export import fields, resources
 from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget
@@ -25,7 +28,7 @@ from coding.models import (
 from ptclinic.roles import is_code_admin
 
 
-class CodeTableAdmin(SimpleHistoryAdmin):
+class CodeTableAccess(admin.ModelAdmin):  # type: ignore[type-arg]
     """Code tables are shared by all clinics: the admin role may change them, nobody else."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -44,12 +47,46 @@ class CodeTableAdmin(SimpleHistoryAdmin):
         return is_code_admin(request.user)
 
 
+class CodeTableAdmin(SimpleHistoryAdmin, CodeTableAccess):
+    """A code table whose every change is kept (django-simple-history)."""
+
+    def _check_ids(self, object_id: str, version_id: str = "1") -> None:
+        # simple-history looks the ids in the URL up unchecked: "x" for a number was a 500.
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404("No such record.") from None
+        if not (version_id.isascii() and version_id.isdigit()):
+            raise Http404("No such version.")
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        self._check_ids(object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        self._check_ids(object_id, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 class ImportExportCodeTableAdmin(ImportExportModelAdmin, CodeTableAdmin):
     def has_import_permission(self, request: HttpRequest) -> bool:
         return is_code_admin(request.user)
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return is_code_admin(request.user)
+
+    def export_action(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            # The changelist's filters as a URL carries them; one it cannot apply (edited by
+            # hand) was a 500 in django-import-export. The changelist's own answer: start over.
+            messages.error(request, "Those filters cannot be applied; export without them.")
+            return HttpResponseRedirect(request.path)
 
 
 def code_field(attribute: str, column: str) -> fields.Field:
@@ -194,7 +231,9 @@ class RelativeValueAdmin(CodeTableAdmin):
 
 
 @admin.register(Icd10Code)
-class Icd10CodeAdmin(CodeTableAdmin):
+class Icd10CodeAdmin(CodeTableAccess):
+    # No history: the code set is reloaded whole from simple-icd-10-cm, and simple-history's
+    # history page needs a history table (it answered every request with a 500).
     list_display = ["code", "title", "billable", "parent", "chapter"]
     list_filter = ["billable", "chapter"]
     search_fields = ["code", "title"]

@@ -18,7 +18,20 @@ def _yes_no(value: bool) -> SafeString:
     return format_html('<span class="text-body-secondary">{}</span>', "No")
 
 
-class BillingCodeTable(tables.Table):
+MAX_PER_PAGE = 100
+
+
+class PageSizeLimited(tables.Table):
+    """`?per_page=` comes from the URL (django-tables2's RequestConfig): a negative one was a 500
+    (negative slicing), a huge one a page of every row. Kept between 1 and MAX_PER_PAGE."""
+
+    def paginate(self, *args: Any, per_page: int | None = None, **kwargs: Any) -> Any:
+        if per_page is not None:
+            per_page = min(max(per_page, 1), MAX_PER_PAGE)
+        return super().paginate(*args, per_page=per_page, **kwargs)
+
+
+class BillingCodeTable(PageSizeLimited):
     """The columns, sorting and pagination of /codes/; coding/code_table.html draws the rows."""
 
     code = tables.Column()

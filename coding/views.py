@@ -19,7 +19,7 @@ from django.db.models import (
     Q,
     Subquery,
 )
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -277,6 +277,8 @@ def _check_pairings(pairings: list[Pairing]) -> list[PairingCheck]:
 @login_required
 @require_GET
 def code_detail(request: HttpRequest, code: str) -> HttpResponse:
+    if not code.isalnum():  # no code has anything else; a NUL byte was a 500 on PostgreSQL
+        raise Http404("No such code.")
     if code != code.upper():
         return redirect("code-detail", code=code.upper(), permanent=True)
     billing_code = get_object_or_404(BillingCode, code=code)

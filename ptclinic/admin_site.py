@@ -1,9 +1,21 @@
+from functools import wraps
+from typing import Any
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 
 from ptclinic.roles import is_code_admin
+
+
+def _holds_nul(request: HttpRequest, *url_values: Any) -> bool:
+    texts = [str(v) for v in url_values]
+    for query in (request.GET, request.POST):
+        for key, values in query.lists():
+            texts += [key, *values]
+    return any("\x00" in text for text in texts)
 
 
 class PtclinicAdminSite(admin.AdminSite):
@@ -19,3 +31,17 @@ class PtclinicAdminSite(admin.AdminSite):
     def login(self, request: HttpRequest, extra_context: object = None) -> HttpResponse:
         # One login page for the whole app.
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+
+    def admin_view(self, view: Any, cacheable: bool = False) -> Any:
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(inner)
+        def refuse_nul(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            # No key, search or filter value holds a NUL byte, and PostgreSQL refuses one in a
+            # query: the admin's searches, list filters, autocomplete and object lookups passed
+            # it on (a 500). templates/400.html instead.
+            if _holds_nul(request, *args, *kwargs.values()):
+                raise BadRequest("A NUL byte in the request.")
+            return inner(request, *args, **kwargs)
+
+        return refuse_nul

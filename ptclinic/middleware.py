@@ -1,10 +1,37 @@
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from ptclinic.models import Clinic, Membership
 
 ACTIVE_CLINIC_SESSION_KEY = "active_clinic_id"
+RENEW_AFTER_SECONDS = 60
+
+
+class SessionRenewalMiddleware:
+    """The idle timeout: a session lasts SESSION_COOKIE_AGE from the user's last request.
+
+    SESSION_SAVE_EVERY_REQUEST would do it with a database write (and commit) on every request;
+    here a session read from the database (ptclinic.sessions) is saved again, with a new expiry
+    and cookie, only once it has less than SESSION_COOKIE_AGE − 60 s left: at most once a minute
+    per user. An idle session so ends 29 to 30 minutes after the last request. Listed after
+    SessionMiddleware, so that its answer is ready when SessionMiddleware decides to save.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        expiry = getattr(session, "stored_expiry", None)
+        if session is not None and expiry is not None and not session.modified:
+            left = (expiry - timezone.now()).total_seconds()
+            if left < settings.SESSION_COOKIE_AGE - RENEW_AFTER_SECONDS:
+                session.modified = True
+        return response
 
 
 class ActiveClinicMiddleware:

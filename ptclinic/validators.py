@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 
 def npi_is_valid(npi: str) -> bool:
-    if len(npi) != 10 or not npi.isdigit():
+    if len(npi) != 10 or not (npi.isascii() and npi.isdigit()):  # int("²") fails
         return False
     total = 24  # the Luhn contribution of the constant prefix 80840
     for position, char in enumerate(reversed(npi[:9])):

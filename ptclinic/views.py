@@ -1,14 +1,23 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from claims.models import Claim
 from ptclinic.middleware import ACTIVE_CLINIC_SESSION_KEY
 from ptclinic.models import Role
+
+
+@login_not_required
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For the load balancer: the process answers. Touches no database (no session cookie, no
+    user lookup), so it stays cheap at any request rate; it is also the load test's ceiling."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @login_required
@@ -39,6 +48,9 @@ def clinic_switch(request: HttpRequest) -> HttpResponse:
     request.session[ACTIVE_CLINIC_SESSION_KEY] = clinic.pk
     messages.success(request, f"You are now working in {clinic.name}.")
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = "home"
-    return redirect(next_url)
+    # A path on this site only: redirect() would take "home" or "1" for a view name (a 500).
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    ):
+        next_url = reverse("home")
+    return HttpResponseRedirect(next_url)

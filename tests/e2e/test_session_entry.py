@@ -16,7 +16,7 @@ def test_a_therapist_sees_units_live_saves_and_finds_the_claim(
     page.get_by_role("link", name="New session").click()
     expect(page.get_by_role("heading", name="New treatment session")).to_be_visible()
 
-    page.get_by_label("Patient").select_option(
+    page.locator("#id_patient").select_option(
         label="Benson, George — MRN RB-1002 — Medicare Part B"
     )
     codes = page.locator("input[name=code]")

@@ -11,8 +11,8 @@ from django.urls.exceptions import NoReverseMatch
 from ptclinic.models import Clinic, Role
 from tests.conftest import make_clinic, make_member
 
-# URLs anyone may open: the login page itself.
-PUBLIC = {"login"}
+# URLs anyone may open: the login page itself and the load balancer's health check.
+PUBLIC = {"login", "healthz"}
 
 # A sample value for each kind of URL argument, by name first, then by converter.
 SAMPLE_KWARGS = {
@@ -82,6 +82,23 @@ def test_an_anonymous_request_is_sent_to_login(client: Client, name: str, url: s
 @pytest.mark.django_db
 def test_the_login_page_is_public(client: Client) -> None:
     assert client.get(reverse("login")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_health_check_answers_anonymously_without_a_query(
+    client: Client, django_assert_num_queries: Any
+) -> None:
+    with django_assert_num_queries(0):
+        response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert response["Content-Type"] == "text/plain"
+    assert not response.cookies  # no session is started for it
+
+
+@pytest.mark.django_db
+def test_the_health_check_only_answers_get(client: Client) -> None:
+    assert client.post(reverse("healthz")).status_code == 405
 
 
 def test_home_shows_each_role_its_own_panel(client_for: Any, pt: Any, owner: Any) -> None:
@@ -217,3 +234,10 @@ def test_every_page_answers_each_role_without_a_server_error(
             continue
         response = client.get(url)
         assert response.status_code < 500, f"{role}: {name} ({url}) → {response.status_code}"
+
+
+@pytest.mark.django_db
+def test_the_health_check_is_not_redirected_to_https(client: Client, settings: Any) -> None:
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get(reverse("healthz")).status_code == 200
+    assert client.get(reverse("login")).status_code == 301

@@ -62,6 +62,25 @@ def test_activity_keeps_the_session_alive(client_for: Any, pt: Any) -> None:
     assert Session.objects.get().expire_date > timezone.now() + dt.timedelta(minutes=25)
 
 
+def test_a_busy_session_is_written_at_most_once_a_minute(client_for: Any, pt: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(pt)
+    client.get(reverse("home"))
+    expiry = Session.objects.get().expire_date
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("home")).status_code == 200
+    writes = [q["sql"] for q in ctx.captured_queries if "UPDATE" in q["sql"].upper()]
+    assert not [sql for sql in writes if "django_session" in sql]
+    assert Session.objects.get().expire_date == expiry
+    # A minute on, the next request pushes the expiry back to the full idle timeout.
+    age = dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    Session.objects.update(expire_date=timezone.now() + age - dt.timedelta(seconds=61))
+    client.get(reverse("home"))
+    assert Session.objects.get().expire_date > timezone.now() + age - dt.timedelta(seconds=5)
+
+
 def test_pages_carry_a_csp_whose_nonce_is_on_every_script(client_for: Any, pt: Any) -> None:
     response = client_for(pt).get(reverse("session-new"))
     policy = response["Content-Security-Policy"]

@@ -1,23 +1,36 @@
 """`manage.py generate_load_data`: a large synthetic dataset for load tests and benchmarks.
 
-Bulk inserts (no per-row history) of clinics, therapists, owners, patients with plans of care,
-sessions with their services, and claims with their lines. Units come from the real units engine,
-amounts from the real fee schedules; recent claims are left open and scrubbed by the real
-scrubber so that the review queue, its filters and its rule counts have realistic work.
+Clinics, owners and therapists, patients, and for each patient episodes of care: a plan of care
+and two or three visits a week for a few weeks, on weekdays, each visit a treatment session with
+its services and the claim made from it. Units come from the real units engine, modifiers from
+the real modifier engine (GP, CQ for an assistant's visit, XU, KX once the patient's year passes
+the threshold), amounts from the real pricing engine over the real fee schedules; each distinct
+combination of services, payer and year is computed once. Claims from the last two weeks are
+left open and scrubbed by the real scrubber, so the review queue, its filters and its rule counts
+have realistic work; older ones are approved by the clinic's owner.
+
+Rows are written without per-row history (bulk load), in order of date of service so that ids
+grow with time as in a live database. On PostgreSQL the four big tables are loaded with COPY
+(ids taken from their sequences) and then vacuumed and analysed; elsewhere (SQLite, for tests)
+the same rows go through `bulk_create`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from claims.models import (
@@ -29,8 +42,11 @@ from claims.models import (
     SessionService,
     TreatmentSession,
 )
-from claims.scrubbing import claims_for_scrub, claims_scrub
-from coding.models import BillingCode, FeeScheduleEntry, Payer
+from claims.scrubbing import ReferenceFacts, claims_scrub
+from coding.models import BillingCode, EditPair, FeeScheduleEntry, FeeYear, Payer, RelativeValue
+from coding.models import UnitLimit as UnitLimitRow
+from coding.modifiers import KxFacts, LineFacts, ModifierRequest, PairFacts, suggest_modifiers
+from coding.pricing import PriceLine, PricingRequest, RvuSplit, compute_expected_amount
 from coding.units import Method, ServiceInput, UnitsRequest, compute_units
 from ptclinic.models import Clinic, Credential, Membership, Role
 
@@ -41,19 +57,331 @@ LAST = ("Abbott", "Baker", "Cruz", "Dalton", "Ellis", "Foster", "Grant", "Hayes"
         "Jensen", "Keller", "Lowe", "Mercer")  # fmt: skip
 DX = ["M25.561", "M25.562", "M54.50", "M17.11", "M17.12", "I69.351", "M75.101", "S93.401D",
       "M62.81", "R26.89", "Z96.641", "M79.604"]  # fmt: skip
-DAYS = 365
+# Timed services of an outpatient PT visit, weighted roughly as clinics bill them.
+TIMED = ("97110", "97140", "97530", "97112", "97116", "97035", "97032")
+TIMED_WEIGHTS = (34, 20, 18, 14, 8, 3, 3)
+EVALUATIONS = ("97161", "97162", "97163")
+# Pieces of a medical-necessity statement: varied enough that a copied one stands out.
+SKILL = ("Skilled progression of", "Therapist-guided grading of", "Manual facilitation during",
+         "Skilled cueing for", "Assessment of response to")  # fmt: skip
+ACTIVITY = ("closed-chain strengthening", "gait training on stairs", "balance tasks",
+            "transfer training", "joint mobilisation", "neuromuscular re-education")  # fmt: skip
+GOAL = ("to restore safe community ambulation", "to reduce fall risk at home",
+        "to return to work duties", "to regain independent transfers",
+        "to restore overhead reach")  # fmt: skip
+CONDITION = ("weakness after the knee replacement limits stair climbing",
+             "lumbar pain limits sitting tolerance and lifting at work",
+             "hemiparesis after the stroke limits safe transfers at home",
+             "ankle instability limits walking on uneven ground",
+             "shoulder stiffness limits overhead reach for dressing")  # fmt: skip
+RESPONSE = ("Tolerated well.", "Fatigue after 10 minutes.", "Needed verbal cues throughout.",
+            "Pain 3/10 after session.", "Improved step length.")  # fmt: skip
 OPEN_DAYS = 14  # claims this recent are still in the review queue
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class _Line:
+    code: str
+    units: int
+    modifiers: str  # JSON
+    minutes: int
+    pta_minutes: int
+    amount: Decimal | None
+
+
+@dataclass(frozen=True)
+class _Computed:
+    """What the engines make of one combination of services for one payer and year."""
+
+    lines: tuple[_Line, ...]  # before KX: KX depends on the patient's year so far
+    method: str
+    timed_minutes: int
+    treatment_minutes: int
+    total: Decimal
+    is_estimate: bool
+    explanation: str  # JSON, as stored on the claim
+    kx_lines: tuple[_Line, ...]  # the same lines with KX
+
+
+class _Engines:
+    """The real engines over code tables read once, with one result per distinct input."""
+
+    def __init__(self) -> None:
+        self.codes = {c.code: c for c in BillingCode.objects.all()}
+        self.fees = {
+            (f.payer_id, f.billing_code_id, f.year): f.allowed_amount
+            for f in FeeScheduleEntry.objects.all()
+        }
+        self.rvus = {
+            (r.billing_code_id, r.year): RvuSplit(r.work_rvu, r.pe_rvu, r.mp_rvu)
+            for r in RelativeValue.objects.all()
+        }
+        today = timezone.localdate()
+        self.limits: dict[str, int] = {}
+        for limit in UnitLimitRow.objects.filter(effective__lte=today).order_by("effective"):
+            self.limits[limit.billing_code_id] = limit.max_units
+        self.pairs = tuple(
+            PairFacts(p.column1_id, p.column2_id, p.modifier_indicator)
+            for p in EditPair.objects.in_force(today)
+        )
+        self.thresholds = {y.year: y.kx_threshold for y in FeeYear.objects.all()}
+        self._cache: dict[tuple[Any, ...], _Computed | None] = {}
+        self._parts: dict[tuple[Any, ...], Any] = {}
+
+    def compute(
+        self, payer: Payer, year: int, pta: bool, rows: tuple[tuple[str, int], ...]
+    ) -> _Computed | None:
+        """None when the app would refuse to save it (no billable unit, a blocking edit)."""
+        key = (payer.pk, year, pta, rows)
+        if key not in self._cache:
+            self._cache[key] = self._compute(payer, year, pta, rows)
+        return self._cache[key]
+
+    def _compute(
+        self, payer: Payer, year: int, pta: bool, rows: tuple[tuple[str, int], ...]
+    ) -> _Computed | None:
+        # The same steps as claims.services.session_suggest, over facts already in memory. Only
+        # the units depend on the minutes; prices and modifiers depend on the units, so they
+        # are cached on those (far fewer distinct inputs).
+        codes = self.codes
+        units = compute_units(
+            UnitsRequest(
+                services=tuple(
+                    ServiceInput(
+                        code=c,
+                        minutes=m,
+                        timed=codes[c].timed,
+                        always_therapy=codes[c].always_therapy,
+                        pta_minutes=m if pta else 0,
+                        fee=self.fees.get((payer.pk, c, year)),
+                        max_units=self.limits.get(c),
+                    )
+                    for c, m in rows
+                ),
+                method=Method(payer.unit_method),
+                daily_timed_unit_cap=payer.daily_timed_unit_cap,
+            )
+        )
+        billed = tuple((u.code, u.units, u.cq_units) for u in units.lines)
+        amounts, is_estimate, pricing_steps = self._price(payer, year, billed)
+        plain, with_kx = self._modifiers(billed, kx=False), self._modifiers(billed, kx=True)
+        if not plain or with_kx is None:
+            return None
+        by_code = {u.code: u for u in units.lines}
+
+        def lines(suggested: tuple[tuple[str, int, str], ...]) -> tuple[_Line, ...]:
+            # A visit is all PT or all PTA here, so a code is never split into CQ and non-CQ.
+            return tuple(
+                _Line(
+                    code=code,
+                    units=n,
+                    modifiers=modifiers,
+                    minutes=by_code[code].minutes,
+                    pta_minutes=by_code[code].pta_minutes,
+                    amount=amounts[code],
+                )
+                for code, n, modifiers in suggested
+            )
+
+        steps = [{"text": s.text, "rule": s.rule} for s in units.explanation] + pricing_steps
+        found = lines(plain)
+        return _Computed(
+            lines=found,
+            method=units.method.value,
+            timed_minutes=units.total_timed_minutes,
+            treatment_minutes=units.total_treatment_minutes,
+            total=sum((x.amount for x in found if x.amount is not None), Decimal(0)),
+            is_estimate=is_estimate or any(x.amount is None for x in found),
+            explanation=_json(steps),
+            kx_lines=lines(with_kx),
+        )
+
+    def _price(
+        self, payer: Payer, year: int, billed: tuple[tuple[str, int, int], ...]
+    ) -> tuple[dict[str, Decimal | None], bool, list[dict[str, str]]]:
+        key = ("price", payer.pk, year, billed)
+        if key not in self._parts:
+            pricing = compute_expected_amount(
+                PricingRequest(
+                    lines=tuple(
+                        PriceLine(
+                            code=code,
+                            units=units,
+                            fee=self.fees.get((payer.pk, code, year)),
+                            cq_units=cq_units,
+                            always_therapy=self.codes[code].always_therapy,
+                            rvu=self.rvus.get((code, year)),
+                        )
+                        for code, units, cq_units in billed
+                    ),
+                    applies_mppr=payer.applies_mppr,
+                    applies_cq_reduction=payer.applies_cq_reduction,
+                )
+            )
+            self._parts[key] = (
+                {p.code: p.expected_amount for p in pricing.lines},
+                pricing.is_estimate,
+                [{"text": s.text, "rule": s.rule} for s in pricing.explanation],
+            )
+        return self._parts[key]  # type: ignore[no-any-return]
+
+    def _modifiers(
+        self, billed: tuple[tuple[str, int, int], ...], *, kx: bool
+    ) -> tuple[tuple[str, int, str], ...] | None:
+        key = ("modifiers", billed, kx)
+        if key not in self._parts:
+            facts = tuple(
+                LineFacts(code, units, cq_units, self.codes[code].always_therapy)
+                for code, units, cq_units in billed
+            )
+            # The lines depend on the KX facts only through "needed or not".
+            kx_facts = KxFacts(kx, Decimal(0) if kx else None, Decimal(0), Decimal(1))
+            result = suggest_modifiers(ModifierRequest(facts, self.pairs, kx_facts))
+            self._parts[key] = (
+                None
+                if result.blocked
+                else tuple((s.code, s.units, _json(list(s.modifiers))) for s in result.lines)
+            )
+        return self._parts[key]  # type: ignore[no-any-return]
+
+
+@dataclass(slots=True)
+class _Visit:
+    day: dt.date
+    order: float  # random tie-break among one day's visits
+    patient: Patient
+    therapist: Membership
+    rows: tuple[tuple[str, int], ...]
+    computed: _Computed
+    diagnoses: str  # JSON
+    necessity: str
+    progress_report: bool
+    kx: bool = False
+
+
+class _Writer:
+    """Inserts plain rows (tuples in the model's column order, JSON already encoded) with ids
+    given here: COPY on PostgreSQL, bulk_create elsewhere."""
+
+    def __init__(self, batch: int, log: Callable[[str], None]) -> None:
+        self.copy = connection.vendor == "postgresql"
+        self.batch = batch
+        self.log = log
+
+    @property
+    def vacuum(self) -> str:
+        # VACUUM cannot run in a transaction (a test's); ANALYZE alone then.
+        return "" if connection.in_atomic_block else "VACUUM "
+
+    def ids(self, model: type[models.Model], count: int) -> list[int]:
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            if self.copy:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [table, count],
+                )
+                return [row[0] for row in cursor.fetchall()]
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
+            start = cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
+
+    def insert(self, model: type[models.Model], rows: Sequence[tuple[Any, ...]]) -> None:
+        fields = model._meta.concrete_fields
+        if rows and len(rows[0]) != len(fields):
+            raise CommandError(f"{model.__name__}: {len(rows[0])} values for {len(fields)} columns")
+        if self.copy:
+            names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+            table = connection.ops.quote_name(model._meta.db_table)
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(f"COPY {table} ({names}) FROM STDIN") as c,
+            ):
+                for row in rows:
+                    c.write_row(row)
+            return
+        json_fields = {i for i, f in enumerate(fields) if isinstance(f, models.JSONField)}
+        objs = [
+            model(
+                **{
+                    f.attname: json.loads(v) if i in json_fields else v
+                    for i, (f, v) in enumerate(zip(fields, row, strict=True))
+                }
+            )
+            for row in rows
+        ]
+        model.objects.bulk_create(objs, batch_size=self.batch)  # type: ignore[attr-defined]
+
+    @contextmanager
+    def bulk_load(self, tables: Sequence[type[models.Model]]) -> Iterator[None]:
+        """PostgreSQL's advice for a bulk load ("Populating a Database"): drop the foreign keys
+        and the secondary indexes, load, then build the indexes (one sort each instead of one
+        insertion per row) and add the keys back (one pass each instead of one lookup and row
+        lock per row), and analyse. Primary keys and unique constraints stay throughout."""
+        if not self.copy:
+            yield
+            return
+        quote = connection.ops.quote_name
+        keys, indexes = [], []
+        with connection.cursor() as cursor:
+            if connection.in_atomic_block:
+                # In a caller's transaction (a test's), rows it inserted still have their
+                # deferred key checks pending, and ALTER TABLE refuses a table with those.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for model in tables:
+                table = model._meta.db_table
+                cursor.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = %s::regclass AND contype = 'f'",
+                    [table],
+                )
+                for name, definition in cursor.fetchall():
+                    cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+                    keys.append((table, name, definition))
+                cursor.execute(
+                    "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+                    "FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid "
+                    "WHERE i.indrelid = %s::regclass AND c.oid IS NULL",
+                    [table],
+                )
+                for name, definition in cursor.fetchall():
+                    cursor.execute(f"DROP INDEX {name}")
+                    indexes.append(definition)
+        try:
+            yield
+        finally:
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("SET maintenance_work_mem = '256MB'")
+                for definition in indexes:
+                    cursor.execute(definition)
+                for table, name, definition in keys:
+                    cursor.execute(
+                        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
+                    )
+                cursor.execute("RESET maintenance_work_mem")
+                for model in tables:
+                    cursor.execute(f"{self.vacuum}ANALYZE {quote(model._meta.db_table)}")
+            self.log(
+                f"Built {len(indexes)} indexes and {len(keys)} foreign keys, vacuumed and "
+                f"analysed in {time.perf_counter() - started:.0f} s"
+            )
+
+
 class Command(BaseCommand):
-    help = "Bulk-create a synthetic dataset (default: 1,000,000 claim lines) for load tests."
+    help = "Bulk-create a synthetic dataset (default: about 1,000,000 claim lines) for load tests."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--clinics", type=int, default=20)
         parser.add_argument("--therapists", type=int, default=8, help="per clinic")
-        parser.add_argument("--patients", type=int, default=600, help="per clinic")
+        parser.add_argument("--patients", type=int, default=1000, help="per clinic")
         parser.add_argument("--lines", type=int, default=1_000_000, help="claim lines in all")
-        parser.add_argument("--batch", type=int, default=5000)
+        parser.add_argument("--batch", type=int, default=20_000, help="sessions per write")
+        parser.add_argument("--days", type=int, default=365, help="of history, up to today")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--no-scrub", action="store_true", help="skip scrubbing open claims")
 
@@ -63,12 +391,27 @@ class Command(BaseCommand):
         if not BillingCode.objects.exists():
             raise CommandError("Run `manage.py load_reference` first.")
         started = time.perf_counter()
-        rng = random.Random(o["seed"])
-        self.batch = o["batch"]
+        self.rng = random.Random(o["seed"])
+        self.writer = _Writer(o["batch"], self.stdout.write)
+        self.today = timezone.localdate()
+        self.now = timezone.now()
+        self.days = o["days"]
         clinics = self._clinics(o["clinics"])
-        therapists = self._people(clinics, o["therapists"])
-        patients = self._patients(clinics, o["patients"], rng)
-        lines = self._sessions_and_claims(clinics, therapists, patients, o["lines"], rng)
+        owners, therapists = self._people(clinics, o["therapists"])
+        patients = self._patients(clinics, o["patients"])
+        visits, plans = self._plan_visits(patients, therapists, o["lines"])
+        lines = sum(len(v.computed.lines) for v in visits)
+        self.stdout.write(
+            f"Planned {len(visits):,} sessions with {lines:,} claim lines "
+            f"({time.perf_counter() - started:.0f} s)"
+        )
+        with self.writer.bulk_load(
+            [PlanOfCare, TreatmentSession, SessionService, Claim, ClaimLine]
+        ):
+            written = time.perf_counter()
+            self._write_plans(plans)
+            self._write_visits(visits, owners, o["batch"])
+            self.stdout.write(f"Wrote them in {time.perf_counter() - written:.0f} s")
         self.stdout.write(f"Created {lines:,} claim lines in {time.perf_counter() - started:.0f} s")
         if not o["no_scrub"]:
             scrub_started = time.perf_counter()
@@ -76,15 +419,28 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Scrubbed {count:,} open claims in {time.perf_counter() - scrub_started:.0f} s"
             )
+        if self.writer.copy:
+            # Statistics and visibility maps for every table (the scrub's flags and history,
+            # and reference tables a fresh load_reference left unanalysed): what a DBA runs
+            # after a bulk load, and what the planner and index-only scans need.
+            vacuumed = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute(f"{self.writer.vacuum}ANALYZE")
+            self.stdout.write(f"Vacuumed and analysed in {time.perf_counter() - vacuumed:.0f} s")
         self.stdout.write(
             f"Owners log in as load-owner-1 … load-owner-{len(clinics)}, therapists as "
             f"load-pt-1-1 …; password {LOAD_PASSWORD!r}."
         )
 
+    # ---- clinics, people, patients ----------------------------------------------------------
+
     def _clinics(self, n: int) -> list[Clinic]:
         return Clinic.objects.bulk_create([Clinic(name=f"Load clinic {i:03d}") for i in range(n)])
 
-    def _people(self, clinics: list[Clinic], per_clinic: int) -> dict[int, list[Membership]]:
+    def _people(
+        self, clinics: list[Clinic], per_clinic: int
+    ) -> tuple[dict[int, int], dict[int, list[Membership]]]:
+        """Returns the owner's user id per clinic, and the therapists' memberships per clinic."""
         User = get_user_model()
         password = make_password(LOAD_PASSWORD)
         users = []
@@ -99,14 +455,16 @@ class Command(BaseCommand):
                 )
                 for t in range(1, per_clinic + 1)
             ]
-        User.objects.bulk_create(users, batch_size=self.batch)
+        User.objects.bulk_create(users, batch_size=self.writer.batch)
         by_name = dict(
             User.objects.filter(username__startswith="load-").values_list("username", "id")
         )
         memberships = []
+        owners = {}
         for ci, clinic in enumerate(clinics, start=1):
+            owners[clinic.pk] = by_name[f"load-owner-{ci}"]
             memberships.append(
-                Membership(user_id=by_name[f"load-owner-{ci}"], clinic=clinic, role=Role.OWNER)
+                Membership(user_id=owners[clinic.pk], clinic=clinic, role=Role.OWNER)
             )
             memberships += [
                 Membership(
@@ -117,15 +475,14 @@ class Command(BaseCommand):
                 )
                 for t in range(1, per_clinic + 1)
             ]
-        Membership.objects.bulk_create(memberships, batch_size=self.batch)
+        Membership.objects.bulk_create(memberships, batch_size=self.writer.batch)
         found: dict[int, list[Membership]] = {}
-        for m in Membership.objects.filter(clinic__in=clinics, role=Role.THERAPIST):
+        for m in Membership.objects.filter(clinic__in=clinics, role=Role.THERAPIST).order_by("pk"):
             found.setdefault(m.clinic_id, []).append(m)
-        return found
+        return owners, found
 
-    def _patients(
-        self, clinics: list[Clinic], per_clinic: int, rng: random.Random
-    ) -> dict[int, list[Patient]]:
+    def _patients(self, clinics: list[Clinic], per_clinic: int) -> list[Patient]:
+        rng = self.rng
         payers = list(Payer.objects.all())
         weights = [5 if p.kind == "medicare" else 2 for p in payers]
         rows = [
@@ -141,176 +498,280 @@ class Command(BaseCommand):
             for clinic in clinics
             for i in range(per_clinic)
         ]
-        Patient.objects.bulk_create(rows, batch_size=self.batch)
-        today = timezone.localdate()
-        found: dict[int, list[Patient]] = {}
-        plans = []
-        for patient in Patient.objects.filter(clinic__in=clinics).select_related("primary_payer"):
-            found.setdefault(patient.clinic_id, []).append(patient)
-            start = today - dt.timedelta(days=rng.randrange(0, 120))
-            plans.append(
-                PlanOfCare(
+        Patient.objects.bulk_create(rows, batch_size=self.writer.batch)
+        return list(
+            Patient.objects.filter(clinic__in=clinics)
+            .select_related("primary_payer")
+            .order_by("pk")
+        )
+
+    # ---- episodes of care -------------------------------------------------------------------
+
+    def _plan_visits(
+        self, patients: list[Patient], therapists: dict[int, list[Membership]], target: int
+    ) -> tuple[list[_Visit], list[tuple[Any, ...]]]:
+        """Episodes of care, patient after patient (and again from the first patient when the
+        lines are not there yet), until the claim lines reach `target`. Then KX: each patient's
+        visits in date order, with the year's allowed amount so far."""
+        rng = self.rng
+        engines = _Engines()
+        visits: list[_Visit] = []
+        plans: list[tuple[Any, ...]] = []
+        used: dict[int, set[dt.date]] = {}
+        lines = 0
+        order = patients[:]
+        while lines < target:
+            rng.shuffle(order)
+            for patient in order:
+                if lines >= target:
+                    break
+                episode = self._episode(patient, therapists[patient.clinic_id], engines, used)
+                if episode is None:
+                    continue
+                plan, new = episode
+                plans.append(plan)
+                visits += new
+                lines += sum(len(v.computed.lines) for v in new)
+        visits.sort(key=lambda v: (v.patient.pk, v.day))
+        ytd: Decimal = Decimal(0)
+        current: tuple[int, int] | None = None
+        for visit in visits:
+            payer = visit.patient.primary_payer
+            if (visit.patient.pk, visit.day.year) != current:
+                current, ytd = (visit.patient.pk, visit.day.year), Decimal(0)
+            if payer.kx_applies:
+                threshold = engines.thresholds.get(visit.day.year)
+                visit.kx = threshold is not None and ytd + visit.computed.total > threshold
+                ytd += visit.computed.total
+        visits.sort(key=lambda v: (v.day, v.order))
+        return visits, plans
+
+    def _episode(
+        self,
+        patient: Patient,
+        clinic_therapists: list[Membership],
+        engines: _Engines,
+        used: dict[int, set[dt.date]],
+    ) -> tuple[tuple[Any, ...], list[_Visit]] | None:
+        """One plan of care and its visits: 1-3 a week (mostly 2) for 3-10 weeks, on weekdays,
+        mostly with the patient's own PT, sometimes with another therapist or a PTA."""
+        rng, today = self.rng, self.today
+        start = today - dt.timedelta(days=rng.randrange(self.days))
+        monday = start - dt.timedelta(days=start.weekday())
+        per_week = rng.choices((1, 2, 3), (2, 6, 3))[0]
+        days = [
+            day
+            for week in range(rng.randint(3, 10))
+            for weekday in sorted(rng.sample(range(5), per_week))
+            if start <= (day := monday + dt.timedelta(days=7 * week + weekday)) <= today
+        ]
+        taken = used.setdefault(patient.pk, set())
+        days = [d for d in days if d not in taken]
+        if not days:
+            return None
+        taken.update(days)
+        pts = [m for m in clinic_therapists if m.credential == Credential.PT]
+        own = rng.choice(pts or clinic_therapists)
+        diagnoses = rng.sample(DX, rng.choice((1, 1, 2)))
+        payer = patient.primary_payer
+        plan_start = days[0]
+        signed = plan_start + dt.timedelta(days=rng.randint(1, 21))
+        certified_on = signed if signed <= today and rng.random() > 0.05 else None
+        cert_through = plan_start + dt.timedelta(days=89)
+        plan = (
+            None,  # id, given when written
+            patient.pk,
+            _json(diagnoses),
+            plan_start,
+            "Dr. Load Test",
+            "",
+            certified_on,
+            cert_through,
+            f"{per_week}x/week for {len(days) // max(per_week, 1)} weeks",
+            "Return to prior level of function.",
+            "active" if cert_through >= today else "discharged",
+            timezone.make_aware(dt.datetime.combine(plan_start, dt.time(12))),
+        )
+        visits = []
+        necessity = ""
+        for n, day in enumerate(days):
+            therapist = own if rng.random() < 0.75 else rng.choice(clinic_therapists)
+            pta = therapist.credential == Credential.PTA
+            rows = self._services(first=n == 0, pta=pta)
+            computed = engines.compute(payer, day.year, pta, rows)
+            if computed is None:
+                continue
+            roll = rng.random()
+            # Mostly a full statement; now and then none, a thin one, or the last one copied.
+            if roll < 0.03:
+                necessity = ""
+            elif roll < 0.09:
+                necessity = f"{rng.choice(SKILL)} {rng.choice(ACTIVITY)}."
+            elif roll > 0.12 or not necessity:
+                necessity = (
+                    f"{rng.choice(SKILL)} {rng.choice(ACTIVITY)} {rng.choice(GOAL)}, as "
+                    f"{rng.choice(CONDITION)}. {rng.choice(RESPONSE)}"
+                )
+            visits.append(
+                _Visit(
+                    day=day,
+                    order=rng.random(),
                     patient=patient,
-                    diagnoses=[rng.choice(DX)],
-                    start_date=start,
-                    certified_by_name="Dr. Load Test",
-                    certified_on=start + dt.timedelta(days=5),
-                    cert_through=start + dt.timedelta(days=89),
-                    frequency="2x/week for 8 weeks",
-                    goals="Return to prior level of function.",
+                    therapist=therapist,
+                    rows=rows,
+                    computed=computed,
+                    diagnoses=_json(diagnoses),
+                    necessity=necessity,
+                    progress_report=not pta and n % 10 == 9 and rng.random() < 0.85,
                 )
             )
-        PlanOfCare.objects.bulk_create(plans, batch_size=self.batch)
-        return found
+        return plan, visits
 
-    def _sessions_and_claims(
-        self,
-        clinics: list[Clinic],
-        therapists: dict[int, list[Membership]],
-        patients: dict[int, list[Patient]],
-        target_lines: int,
-        rng: random.Random,
-    ) -> int:
-        codes = {c.code: c for c in BillingCode.objects.all()}
-        fees = {
-            (f.payer_id, f.billing_code_id): f.allowed_amount
-            for f in FeeScheduleEntry.objects.filter(year=timezone.localdate().year)
-        }
-        timed = ["97110", "97112", "97116", "97140", "97530", "97035", "97032"]
-        today = timezone.localdate()
-        now = timezone.now()
-        made = 0
-        creator = therapists[clinics[0].pk][0].user_id
-        while made < target_lines:
-            sessions: list[TreatmentSession] = []
-            plans: list[tuple[list[tuple[str, int]], Any]] = []
-            while made < target_lines and len(sessions) < self.batch:
-                clinic = rng.choice(clinics)
-                patient = rng.choice(patients[clinic.pk])
-                rows = [(c, rng.randint(8, 38)) for c in rng.sample(timed, rng.randint(1, 3))]
-                if rng.random() < 0.08:
-                    rows.append((rng.choice(["97161", "97162", "97164", "97010"]), 0))
-                result = compute_units(
-                    UnitsRequest(
-                        services=tuple(
-                            ServiceInput(c, m, codes[c].timed, codes[c].always_therapy)
-                            for c, m in rows
-                        ),
-                        method=Method(patient.primary_payer.unit_method),
-                    )
-                )
-                billed = [line for line in result.lines if line.units > 0]
-                if not billed:
-                    continue
-                day = today - dt.timedelta(days=rng.randrange(DAYS))
+    def _services(self, *, first: bool, pta: bool) -> tuple[tuple[str, int], ...]:
+        """The services of one visit and their minutes: 1-3 timed codes of 8-38 minutes (most
+        near 15-25), an evaluation on the first visit, now and then a hot pack."""
+        rng = self.rng
+        count = rng.choices((1, 2, 3), (25, 45, 30))[0]
+        codes: list[str] = []
+        while len(codes) < count:
+            code = rng.choices(TIMED, TIMED_WEIGHTS)[0]
+            if code not in codes:
+                codes.append(code)
+        # In code order: the same services give the same input, so fewer for the engines.
+        rows = [(c, round(rng.triangular(8, 38, 18))) for c in sorted(codes)]
+        if first and not pta:
+            rows.insert(0, (rng.choice(EVALUATIONS), rng.choice((20, 30, 45))))
+            rows = rows[:2]
+        elif rng.random() < 0.05:
+            rows.append(("97010", 10))
+        return tuple(rows)
+
+    # ---- writing ----------------------------------------------------------------------------
+
+    def _write_plans(self, plans: list[tuple[Any, ...]]) -> None:
+        ids = self.writer.ids(PlanOfCare, len(plans))
+        with transaction.atomic():
+            self.writer.insert(
+                PlanOfCare, [(pk, *plan[1:]) for pk, plan in zip(ids, plans, strict=True)]
+            )
+
+    def _write_visits(self, visits: list[_Visit], owners: dict[int, int], batch: int) -> None:
+        writer, rng, today, now = self.writer, self.rng, self.today, self.now
+        tz = timezone.get_current_timezone()
+        for start in range(0, len(visits), batch):
+            chunk = visits[start : start + batch]
+            session_ids = writer.ids(TreatmentSession, len(chunk))
+            claim_ids = writer.ids(Claim, len(chunk))
+            service_ids = iter(writer.ids(SessionService, sum(len(v.rows) for v in chunk)))
+            line_ids = iter(writer.ids(ClaimLine, sum(len(v.computed.lines) for v in chunk)))
+            sessions, services, claims, lines = [], [], [], []
+            for visit, session_id, claim_id in zip(chunk, session_ids, claim_ids, strict=True):
+                patient, therapist, c = visit.patient, visit.therapist, visit.computed
+                saved = min(now, dt.datetime.combine(visit.day, dt.time(17, rng.randrange(60)), tz))
                 sessions.append(
-                    TreatmentSession(
-                        clinic=clinic,
-                        patient=patient,
-                        therapist=rng.choice(therapists[clinic.pk]),
-                        payer=patient.primary_payer,
-                        date_of_service=day,
-                        diagnoses=[rng.choice(DX)],
-                        subjective="Synthetic load-test visit.",
-                        medical_necessity=(
-                            ""
-                            if rng.random() < 0.03
-                            else "Skilled therapist progression of "
-                            "exercise is needed to restore safe gait and transfers."
-                        ),
-                        is_progress_report=rng.random() < 0.1,
-                        created_by_id=creator,
+                    (
+                        session_id,
+                        patient.clinic_id,
+                        patient.pk,
+                        therapist.pk,
+                        patient.primary_payer_id,
+                        visit.day,
+                        visit.diagnoses,
+                        "Synthetic load-test visit.",
+                        "",
+                        "",
+                        "Continue plan of care.",
+                        visit.necessity,
+                        visit.progress_report,
+                        therapist.user_id,
+                        saved,
+                        saved,
                     )
                 )
-                plans.append((rows, result))
-                made += len(billed)
+                pta = therapist.credential == Credential.PTA
+                services += [
+                    (next(service_ids), session_id, position, code, minutes, minutes if pta else 0)
+                    for position, (code, minutes) in enumerate(visit.rows, start=1)
+                ]
+                claim_lines = c.kx_lines if visit.kx else c.lines
+                for position, line in enumerate(claim_lines, start=1):
+                    lines.append(
+                        (
+                            next(line_ids),
+                            claim_id,
+                            position,
+                            line.code,
+                            line.units,
+                            line.modifiers,
+                            "[1]" if visit.diagnoses.count(",") == 0 else "[1,2]",
+                            line.minutes,
+                            line.pta_minutes,
+                            line.amount,
+                            line.units,
+                            line.amount,
+                            line.modifiers,
+                            "",
+                        )
+                    )
+                age = (today - visit.day).days
+                status, decided_by, decided_at = ClaimStatus.APPROVED, None, None
+                if age <= OPEN_DAYS:
+                    returned = rng.random() < 0.1
+                    status = ClaimStatus.RETURNED if returned else ClaimStatus.NEEDS_REVIEW
+                    if returned:
+                        decided_by = owners[patient.clinic_id]
+                        decided_at = min(now, saved + dt.timedelta(hours=20))
+                else:
+                    decided_by = owners[patient.clinic_id]
+                    decided_at = saved + dt.timedelta(days=rng.randint(1, 4))
+                claims.append(
+                    (
+                        claim_id,
+                        patient.clinic_id,
+                        session_id,
+                        patient.pk,
+                        therapist.pk,
+                        patient.primary_payer_id,
+                        visit.day,
+                        status,
+                        c.method,
+                        sum(x.units for x in claim_lines),
+                        c.timed_minutes,
+                        c.treatment_minutes,
+                        c.total,
+                        c.is_estimate,
+                        c.explanation,
+                        0,
+                        0,
+                        "Please add the goal." if status == ClaimStatus.RETURNED else "",
+                        saved,
+                        decided_by,
+                        decided_at,
+                        "",
+                        1,
+                    )
+                )
             with transaction.atomic():
-                TreatmentSession.objects.bulk_create(sessions, batch_size=self.batch)
-                self._children(sessions, plans, fees, codes, today, now, rng)
-            self.stdout.write(f"  {made:,} claim lines", ending="\r")
+                writer.insert(TreatmentSession, sessions)
+                writer.insert(SessionService, services)
+                writer.insert(Claim, claims)
+                writer.insert(ClaimLine, lines)
+            done = min(start + batch, len(visits))
+            self.stdout.write(f"  {done:,} of {len(visits):,} sessions", ending="\r")
             self.stdout.flush()
         self.stdout.write("")
-        return made
-
-    def _children(
-        self,
-        sessions: list[TreatmentSession],
-        plans: list[tuple[list[tuple[str, int]], Any]],
-        fees: dict[tuple[int, str], Decimal],
-        codes: dict[str, BillingCode],
-        today: dt.date,
-        now: dt.datetime,
-        rng: random.Random,
-    ) -> None:
-        services, claims, line_sets = [], [], []
-        for session, (rows, result) in zip(sessions, plans, strict=True):
-            services += [
-                SessionService(session=session, position=i, billing_code_id=c, minutes=m)
-                for i, (c, m) in enumerate(rows, start=1)
-            ]
-            lines = []
-            for i, line in enumerate([x for x in result.lines if x.units > 0], start=1):
-                fee = fees.get((session.payer_id, line.code))
-                modifiers = ["GP"] if codes[line.code].always_therapy else []
-                lines.append(
-                    ClaimLine(
-                        position=i,
-                        billing_code_id=line.code,
-                        units=line.units,
-                        modifiers=modifiers,
-                        dx_pointers=[1],
-                        minutes=line.minutes,
-                        expected_amount=fee * line.units if fee is not None else None,
-                        suggested_units=line.units,
-                        suggested_amount=fee * line.units if fee is not None else None,
-                        suggested_modifiers=modifiers,
-                    )
-                )
-            age = (today - session.date_of_service).days
-            status = ClaimStatus.APPROVED
-            if age <= OPEN_DAYS:
-                status = ClaimStatus.RETURNED if rng.random() < 0.1 else ClaimStatus.NEEDS_REVIEW
-            claims.append(
-                Claim(
-                    clinic_id=session.clinic_id,
-                    session=session,
-                    patient_id=session.patient_id,
-                    therapist_id=session.therapist_id,
-                    payer_id=session.payer_id,
-                    date_of_service=session.date_of_service,
-                    status=status,
-                    unit_method=result.method.value,
-                    total_units=sum(x.units for x in lines),
-                    total_timed_minutes=result.total_timed_minutes,
-                    total_treatment_minutes=result.total_treatment_minutes,
-                    expected_amount=sum(
-                        (x.expected_amount for x in lines if x.expected_amount is not None),
-                        Decimal(0),
-                    ),
-                    submitted_at=now - dt.timedelta(days=age),
-                    return_comment="Please add the goal." if status == "returned" else "",
-                )
-            )
-            line_sets.append(lines)
-        SessionService.objects.bulk_create(services, batch_size=self.batch)
-        Claim.objects.bulk_create(claims, batch_size=self.batch)
-        all_lines = []
-        for claim, lines in zip(claims, line_sets, strict=True):
-            for line in lines:
-                line.claim = claim
-                all_lines.append(line)
-        ClaimLine.objects.bulk_create(all_lines, batch_size=self.batch)
 
     def _scrub_open(self) -> int:
         ids = list(
             Claim.objects.filter(clinic__name__startswith="Load clinic")
             .exclude(status=ClaimStatus.APPROVED)
+            .order_by("patient_id", "pk")
             .values_list("pk", flat=True)
         )
+        ref = ReferenceFacts.load()
         for start in range(0, len(ids), 1000):
             with transaction.atomic():
                 claims_scrub(
-                    claims_for_scrub(Claim.objects.filter(pk__in=ids[start : start + 1000])),
-                    reason="Scrubbed by generate_load_data",
+                    ids[start : start + 1000], reason="Scrubbed by generate_load_data", ref=ref
                 )
         return len(ids)
