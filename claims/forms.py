@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 
 from claims.models import MAX_DIAGNOSES, MAX_MINUTES, Patient
 from claims.services import LineChoice, ServiceRow, SessionInput, Suggestion
@@ -39,10 +40,11 @@ class PatientChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{obj.last_name}, {obj.first_name} — MRN {obj.mrn} — {obj.primary_payer.name}"
 
 
-class PatientOptions:
+class PatientOptions(BaseChoiceIterator):
     """The patient <select>'s options (the same values and labels as PatientChoiceField's) read
     as plain rows when the page is drawn: a clinic's thousand patients as model instances cost
-    more than the rest of the page. The field's queryset still validates the choice."""
+    more than the rest of the page. The field's queryset still validates the choice. Lazy (a
+    BaseChoiceIterator): a request that draws no <select>, as the suggestion, reads none."""
 
     def __init__(self, field: PatientChoiceField) -> None:
         self.field = field

@@ -72,6 +72,21 @@ def test_the_live_panel_applies_the_8_minute_rule_with_gp(
     assert "38–52 minutes = 3 units" in html  # the explanation
 
 
+def test_the_page_lists_the_clinics_patients_and_the_live_panel_reads_none(
+    client_for: Any, pt: Any, clinic: Any, patient: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = client_for(pt)
+    page = client.get(reverse("session-new")).content.decode()
+    assert f'<option value="{patient.pk}">Adler, Ruth — MRN {patient.mrn} — Medicare Part B' in page
+    data = post_data(patient, membership(pt, clinic), [("97112", "24", ""), ("97110", "23", "")])
+    client.post(reverse("session-suggest"), data, HTTP_HX_REQUEST="true")
+    # Session, user, memberships; patient, therapist, diagnoses, codes; fees, unit limits, edit
+    # pairs, RVUs, fee year, year-to-date amount: never the clinic's list of patients.
+    with django_assert_max_num_queries(13) as captured:
+        client.post(reverse("session-suggest"), data, HTTP_HX_REQUEST="true")
+    assert not [q for q in captured.captured_queries if '"last_name" AS' in q["sql"]]
+
+
 def test_a_commercial_payer_counts_each_code_alone(client_for: Any, pt: Any, clinic: Any) -> None:
     patient = make_patient(clinic, "Demo Commercial PPO")
     data = post_data(patient, membership(pt, clinic), [("97112", "24", ""), ("97110", "23", "")])
