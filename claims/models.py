@@ -421,10 +421,9 @@ class ClaimFlag(models.Model):
         return f"{self.rule_id} ({self.severity}) on claim {self.claim_id}"
 
 
-def progress_days_since_report(patient: Patient, day: dt.date) -> int:
-    """Treatment days (distinct visit dates, not calendar days) since the last progress report,
-    up to and including `day` (billing-rules §6.3)."""
-    last = (
+def last_progress_report(patient: Patient, day: dt.date) -> dt.date | None:
+    """The date of the patient's latest progress report on or before `day`, if any."""
+    return (
         TreatmentSession.objects.filter(
             patient=patient, is_progress_report=True, date_of_service__lte=day
         )
@@ -432,6 +431,12 @@ def progress_days_since_report(patient: Patient, day: dt.date) -> int:
         .values_list("date_of_service", flat=True)
         .first()
     )
+
+
+def progress_days_since_report(patient: Patient, day: dt.date) -> int:
+    """Treatment days (distinct visit dates, not calendar days) since the last progress report,
+    up to and including `day` (billing-rules §6.3)."""
+    last = last_progress_report(patient, day)
     visits = TreatmentSession.objects.filter(patient=patient, date_of_service__lte=day)
     if last is not None:
         visits = visits.filter(date_of_service__gt=last)

@@ -20,7 +20,7 @@ from claims.models import (
     Patient,
     PlanOfCare,
     PlanStatus,
-    TreatmentSession,
+    last_progress_report,
     progress_days_since_report,
 )
 from coding.models import FeeYear, Icd10Code, Payer, code_key
@@ -330,14 +330,7 @@ class ProgressFacts:
 
 def progress_facts(patient: Patient, day: dt.date) -> ProgressFacts:
     days = progress_days_since_report(patient, day)
-    last = (
-        TreatmentSession.objects.filter(
-            patient=patient, is_progress_report=True, date_of_service__lte=day
-        )
-        .order_by("-date_of_service")
-        .values_list("date_of_service", flat=True)
-        .first()
-    )
+    last = last_progress_report(patient, day)
     return ProgressFacts(days=days, last_report=last, due=days >= PROGRESS_REPORT_EVERY)
 
 
