@@ -70,7 +70,7 @@ ICD_QUERIES = ["M54", "m54.5", "M25.56", "s83.5", "Z96.64", "I69.35", "R26", "S7
                "muscle weakness", "parkinson", "aftercare joint replacement", "fall"]  # fmt: skip
 QUEUE_VIEWS = ["?page=2", "?severity=errors", "?severity=warnings", "?status=",
                "?status=&page=3", "?status=returned", "?status=approved&page=120",
-               "?rule=necessity-copied", "?rule=progress-report-due", "?rule=kx-needed",
+               "?rule=necessity-copied", "?rule=progress-report-due", "?rule=poc-cert-pending",
                "?sort=-flags", "?therapist={therapist}", "?date_from={week_ago}"]  # fmt: skip
 CLAIM_ID = re.compile(rb'data-claim="(\d+)"')
 

@@ -21,3 +21,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(VAR_DIR / f"test-ptclinic-{os.getpid()}.sqlite3")  # noqa: F405
     }
+
+# PostgreSQL: a test database per run too, so an aborted or parallel run cannot block this one.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": f"test_ptclinic_{os.getpid()}"}  # noqa: F405
