@@ -15,7 +15,8 @@ from django.utils.choices import BaseChoiceIterator
 
 from claims.models import MAX_DIAGNOSES, MAX_MINUTES, Patient
 from claims.services import LineChoice, ServiceRow, SessionInput, Suggestion
-from coding.models import BillingCode, Icd10Code, Payer
+from coding.models import BillingCode, Payer
+from coding.services import diagnoses_check
 from ptclinic.models import Clinic, Credential, Membership
 from ptclinic.widgets import FastSelect
 
@@ -273,24 +274,15 @@ def parse_diagnoses(data: QueryDict) -> ParsedDiagnoses:
     if len(values) > MAX_DIAGNOSES:
         errors.append(f"At most {MAX_DIAGNOSES} diagnoses on a claim (got {len(values)}).")
         return ParsedDiagnoses([], values, errors)
-    found = {c.code: c for c in Icd10Code.objects.filter(code__in=values)}
+    canonical, problems = diagnoses_check(values)
     codes: list[str] = []
-    for value in values:
-        item = found.get(value)
-        if item is None:
-            errors.append(f"{value} is not an ICD-10-CM code.")
-        elif not item.billable:
-            children = list(
-                Icd10Code.objects.filter(parent=value, billable=True).values_list(
-                    "code", flat=True
-                )[:6]
-            )
-            hint = f": use {', '.join(children)}" if children else ""
-            errors.append(f"{value} is a category, not billable{hint}.")
-        elif value in codes:
-            errors.append(f"{value} is listed twice.")
+    for position, code in enumerate(canonical):
+        if position in problems:
+            errors.append(problems[position])
+        elif code in codes:
+            errors.append(f"{code} is listed twice.")
         else:
-            codes.append(value)
+            codes.append(code)
     if not values:
         errors.append("Add at least one diagnosis (ICD-10-CM).")
     return ParsedDiagnoses(codes, values, errors)

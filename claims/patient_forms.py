@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import MAX_DIAGNOSES, Patient, PlanOfCare
-from claims.patient_services import diagnoses_check, diagnosis_titles
+from claims.patient_services import diagnosis_titles
 from coding.models import Payer
+from coding.services import diagnoses_check
 from ptclinic.models import Clinic
 
 DX_FIELDS = [f"dx_{i}" for i in range(1, MAX_DIAGNOSES + 1)]

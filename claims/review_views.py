@@ -25,7 +25,6 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -52,6 +51,7 @@ from claims.services import (
 )
 from claims.tables import BULK_FORM_ID, ReviewQueueTable, flag_badges, status_badge
 from coding.models import Icd10Code
+from ptclinic.http import safe_next
 from ptclinic.models import Role
 from ptclinic.roles import role_required
 
@@ -147,16 +147,6 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    next_url = request.POST.get("next", "")
-    # A path on this site only: redirect() would take "1" for a view name (a 500).
-    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return next_url
-    return fallback
-
-
 @login_required
 @role_required(Role.OWNER)
 @require_POST
@@ -177,7 +167,7 @@ def review_bulk_approve(request: HttpRequest) -> HttpResponse:
         messages.add_message(
             request, level, f"Approved {approved}; skipped {skipped} (errors or already decided)."
         )
-    return redirect(_safe_next(request, reverse("review-queue")))
+    return redirect(safe_next(request, reverse("review-queue")))
 
 
 class _Echo:

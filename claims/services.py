@@ -14,7 +14,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from claims.models import (
@@ -23,7 +22,6 @@ from claims.models import (
     ClaimLine,
     ClaimStatus,
     Patient,
-    PlanOfCare,
     SessionService,
     TreatmentSession,
 )
@@ -430,15 +428,6 @@ def claim_resubmit(*, claim: Claim, user: Any, data: SessionInput) -> Claim:
     claim.version += 1
     _write_claim(claim, data, suggestion, reason="Edited and resubmitted by the therapist")
     return claim_scrub(claim=claim, reason="Scrubbed on resubmission")
-
-
-def plan_in_force(patient: Patient, day: dt.date) -> PlanOfCare | None:
-    return (
-        patient.plans.filter(start_date__lte=day)
-        .filter(Q(cert_through__gte=day) | Q(status="active"))
-        .order_by("-start_date")
-        .first()
-    )
 
 
 # ---- review: owners act on claims (billing-rules §6; the review-queue issue) ----------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -257,6 +257,56 @@ def _with_relatives(codes: Iterable[str]) -> set[str]:
     for code in list(wanted):
         wanted.update(icd.get_ancestors(code))
     return wanted
+
+
+# ---- Checking typed diagnoses (billing-rules §7) ---------------------------------------
+
+
+def diagnoses_check(codes: Sequence[str]) -> tuple[list[str], dict[int, str]]:
+    """The codes as ICD-10-CM writes them ("m5450" → "M54.50"), and, by position, why each one
+    that cannot go on a claim cannot: unknown, or a header that has billable children (§7)."""
+    keys = [code_key(c) for c in codes]
+    found = {icd.key: icd for icd in Icd10Code.objects.filter(key__in=set(keys))}
+    headers = [icd.code for icd in found.values() if not icd.billable]
+    children: dict[str, list[str]] = {}
+    for code, parent in (
+        Icd10Code.objects.filter(parent__in=headers, billable=True)
+        .order_by("code")
+        .values_list("code", "parent")
+    ):
+        children.setdefault(parent, []).append(code)
+    canonical: list[str] = []
+    problems: dict[int, str] = {}
+    for position, (typed, key) in enumerate(zip(codes, keys, strict=True)):
+        icd = found.get(key)
+        if icd is None:
+            problems[position] = f"{typed.strip()} is not an ICD-10-CM code."
+            canonical.append(typed.strip())
+            continue
+        canonical.append(icd.code)
+        if not icd.billable:
+            problems[position] = _header_message(icd.code, children.get(icd.code))
+    return canonical, problems
+
+
+def _header_message(code: str, children: list[str] | None) -> str:
+    if not children:
+        # Grandchildren only (M25.5 → M25.56 → M25.561): name a few billable descendants.
+        children = list(
+            Icd10Code.objects.code_prefix(code)
+            .filter(billable=True)
+            .order_by("code")
+            .values_list("code", flat=True)[:7]
+        )
+    if not children:
+        return f"{code} is a category, not billable."
+    shown = children[:6]
+    if len(children) > len(shown):
+        return f"{code} is a category, not billable: use a more specific code, e.g. " + (
+            ", ".join(shown) + " …"
+        )
+    choices = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + f" or {shown[-1]}"
+    return f"{code} is a category, not billable: use {choices}"
 
 
 # ---- CMS quarterly practitioner PTP file (§5.2) -------------------------------------------

@@ -4,10 +4,10 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from claims.models import Claim
+from ptclinic.http import safe_next
 from ptclinic.middleware import ACTIVE_CLINIC_SESSION_KEY
 from ptclinic.models import Role
 
@@ -47,10 +47,4 @@ def clinic_switch(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("You are not a member of that clinic.")
     request.session[ACTIVE_CLINIC_SESSION_KEY] = clinic.pk
     messages.success(request, f"You are now working in {clinic.name}.")
-    next_url = request.POST.get("next", "")
-    # A path on this site only: redirect() would take "home" or "1" for a view name (a 500).
-    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}
-    ):
-        next_url = reverse("home")
-    return HttpResponseRedirect(next_url)
+    return HttpResponseRedirect(safe_next(request, reverse("home")))

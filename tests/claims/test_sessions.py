@@ -162,7 +162,7 @@ def test_a_future_date_is_refused(client_for: Any, pt: Any, clinic: Any, patient
 @pytest.mark.parametrize(
     ("dx", "message"),
     [
-        (["M54.5"], "M54.5 is a category, not billable: use M54.50, M54.51, M54.59"),
+        (["M54.5"], "M54.5 is a category, not billable: use M54.50, M54.51 or M54.59"),
         (["Q99.99"], "Q99.99 is not an ICD-10-CM code"),
         ([], "Add at least one diagnosis"),
         (["M25.561"] * 13, "At most 12 diagnoses"),
