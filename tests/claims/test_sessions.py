@@ -68,6 +68,8 @@ def test_the_live_panel_applies_the_8_minute_rule_with_gp(
     assert 'data-testid="units-97112">2<' in html
     assert 'data-testid="units-97110">1<' in html
     assert html.count('data-modifier="GP"') == 2
+    assert 'name="tie_choice" value=""' in html
+    assert "tie choice" not in html
     assert 'data-testid="total-timed-minutes">47<' in html
     assert "38–52 minutes = 3 units" in html  # the explanation
 
@@ -237,7 +239,11 @@ def test_a_tie_can_be_given_to_the_other_code(
     # 97112 pays more, so it gets the contested unit first.
     assert 'data-testid="units-97112">2<' in html and 'data-testid="units-97110">1<' in html
 
+    assert 'name="tie_choice" value=""' in html  # no pick yet: nothing to carry
+
     data["tie_pick"] = "97110"
+    picked = client_for(pt).post(reverse("session-suggest"), data).content.decode()
+    assert 'name="tie_choice" value="97110"' in picked  # the pick survives the next refresh
     assert client_for(pt).post(reverse("session-new"), data).status_code == 302
     assert lines_of(Claim.objects.get()) == [("97112", 1, ["GP"]), ("97110", 2, ["GP"])]
 
