@@ -108,7 +108,6 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
                         "hx-get": options_url,
                         "hx-trigger": "input changed delay:250ms",
                         "hx-target": f"#dx-options-{i}",
-                        "hx-vals": "js:{q: this.value}",
                         "hx-sync": "this:replace",
                     }
                 ),

@@ -36,3 +36,73 @@ document.addEventListener("htmx:afterSwap", function (event) {
     event.detail.target.dispatchEvent(new Event("change", { bubbles: true }));
   }
 });
+
+// Enter in a field of a form marked data-enter-recalculates (the session page) never submits it:
+// Save claim is an explicit button. Enter asks for the suggestion panel at once instead, as a
+// change does. Buttons keep their Enter; textareas keep their new line.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Enter" || event.isComposing) return;
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.form) return;
+  if (!input.form.hasAttribute("data-enter-recalculates")) return;
+  if (["submit", "button", "reset", "image"].includes(input.type)) return;
+  event.preventDefault();
+  if (window.htmx) window.htmx.trigger(input.form, "change");
+});
+
+// An input that fills its own datalist (diagnosis search) sends its text as `q`, which the
+// options view reads whatever the input's own name (dx_1, dx_2, …). No `hx-vals="js:…"`: the
+// CSP allows no eval.
+document.addEventListener("htmx:configRequest", function (event) {
+  const elt = event.detail.elt;
+  if (elt instanceof HTMLInputElement && elt.list && event.detail.target === elt.list) {
+    event.detail.parameters.q = elt.value;
+  }
+});
+
+// The panel's <details> stay as the therapist left them across refreshes. What they opened or
+// closed themselves is remembered, by data-details-key (or by the element when it has none);
+// one they never touched follows the server, which opens a line's details to show its error.
+// A morphed region (hx-swap="morph:…", idiomorph) keeps such a details as it is, and keeps the
+// focused input's text as typed (a response can arrive while they type on); after any other
+// swap the remembered state is put back.
+const detailsByKey = new Map();
+const detailsByElement = new WeakMap();
+const clickedDetails = new WeakSet();
+
+function userOpened(details) {
+  const key = details.dataset.detailsKey;
+  return key ? detailsByKey.get(key) : detailsByElement.get(details);
+}
+
+document.addEventListener("click", function (event) {
+  const summary = event.target.closest("summary");
+  if (summary && summary.parentElement.localName === "details") {
+    clickedDetails.add(summary.parentElement);
+  }
+});
+// "toggle" does not bubble; it also follows a change made by script, hence the click above.
+document.addEventListener("toggle", function (event) {
+  const details = event.target;
+  if (details.localName !== "details" || !clickedDetails.has(details)) return;
+  clickedDetails.delete(details);
+  if (details.dataset.detailsKey) detailsByKey.set(details.dataset.detailsKey, details.open);
+  else detailsByElement.set(details, details.open);
+}, true);
+
+document.addEventListener("htmx:afterSwap", function () {
+  document.querySelectorAll("details[data-details-key]").forEach(function (details) {
+    const open = userOpened(details);
+    if (open !== undefined && details.open !== open) details.open = open;
+  });
+});
+
+// The extension is deferred: configure it once it has run.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!window.Idiomorph) return;
+  window.Idiomorph.defaults.ignoreActiveValue = true;
+  window.Idiomorph.defaults.callbacks.beforeAttributeUpdated = function (name, element) {
+    return !(name === "open" && element.localName === "details" &&
+             userOpened(element) !== undefined);
+  };
+});

@@ -57,15 +57,29 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 @pytest.fixture
 def shot(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """shot(page, "step") keeps a full-page screenshot in test-artifacts/<test>-<step>.png."""
+    """shot(page, "step") keeps a full-page screenshot in test-artifacts/<test>-<step>.png;
+    full_page=False keeps what the window shows (where fixed and sticky parts are)."""
     ARTIFACTS.mkdir(exist_ok=True)
 
-    def take(page: Any, step: str) -> Path:
+    def take(page: Any, step: str, *, full_page: bool = True) -> Path:
         path = ARTIFACTS / f"{request.node.name}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
     yield take
+
+
+@pytest.fixture
+def console(page: Any) -> list[str]:
+    """Every console message and uncaught error of the page, as "type: text", in order."""
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: messages.append(f"pageerror: {error}"))
+    return messages
+
+
+def csp_violations(messages: list[str]) -> list[str]:
+    return [m for m in messages if "Content Security Policy" in m or "unsafe-eval" in m]
 
 
 @pytest.fixture
