@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims import views
+from claims import rule_views, views
 
 urlpatterns = [
     path("sessions/", views.session_list, name="session-list"),
@@ -11,4 +11,5 @@ urlpatterns = [
     path("sessions/diagnosis/", views.session_dx_row, name="session-dx-row"),
     path("sessions/<int:session_id>/edit/", views.session_edit, name="session-edit"),
     path("audit/", views.access_log, name="access-log"),
+    path("rules/", rule_views.rule_list, name="rule-list"),
 ]

@@ -28,7 +28,7 @@ class NavEntry:
 # The navbar, in order. Each page lands here when it is built.
 NAV: tuple[NavEntry, ...] = (
     NavEntry("Home", "home", None, ""),
-    NavEntry("Reference", "code-list", None, ("codes", "icd10", "modifiers", "payers")),
+    NavEntry("Reference", "code-list", None, ("codes", "icd10", "modifiers", "payers", "rules")),
     NavEntry(
         "Patients", "patient-list", frozenset({Role.THERAPIST, Role.OWNER}), ("patients", "plans")
     ),
