@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from claims.models import Claim, ClaimStatus, Patient, PlanOfCare
 from claims.services import (
-    LineChoice,
+    Override,
     ServiceRow,
     SessionInput,
     claim_approve,
@@ -276,7 +276,7 @@ DX = {p.mrn: p.diagnoses for p in PATIENTS}
 
 
 def _earlier_year_claims(
-    clinic: Clinic, patient: Patient, pt: Membership, user: object, today: dt.date
+    clinic: Clinic, patient: Patient, pt: Membership, owner: object, today: dt.date
 ) -> None:
     """Visits earlier this year that bring Helen Fischer near the KX threshold."""
     for weeks in range(40, 8, -3):
@@ -285,7 +285,7 @@ def _earlier_year_claims(
             continue
         claim = claim_create_from_session(
             clinic=clinic,
-            user=user,
+            user=pt.user,
             data=SessionInput(
                 patient=patient,
                 therapist=pt,
@@ -301,7 +301,7 @@ def _earlier_year_claims(
         claim.refresh_from_db()
         claim_approve(
             claim=claim,
-            user=user,
+            user=owner,
             version=claim.version,
             override_reason=(
                 "" if not claim.open_errors else "Historical visit, reviewed on paper"
@@ -330,7 +330,7 @@ def seed_clinic(*, clinic: Clinic, pt: Membership, pta: Membership, owner: objec
         patient.save()
         _plan(patient, p.plan, today)
         patients[p.mrn] = patient
-    _earlier_year_claims(clinic, patients["RB-1005"], pt, pt.user, today)
+    _earlier_year_claims(clinic, patients["RB-1005"], pt, owner, today)
     count = 0
     for visit in _visits():
         patient = patients[visit.mrn]
@@ -356,8 +356,8 @@ def seed_clinic(*, clinic: Clinic, pt: Membership, pta: Membership, owner: objec
                 plan="Continue per plan of care.",
                 medical_necessity=necessity,
                 is_progress_report=visit.progress_report,
-                choices={
-                    key: LineChoice(units, mods, reason)
+                overrides={
+                    key: Override(key, units, mods, reason)
                     for key, units, mods, reason in visit.choices
                 },
             ),

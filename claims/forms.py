@@ -13,8 +13,10 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
 
+from claims.facts import ReferenceFacts
 from claims.models import MAX_DIAGNOSES, MAX_MINUTES, Patient
-from claims.services import LineChoice, ServiceRow, SessionInput, Suggestion
+from claims.pipeline import DraftLine, Override
+from claims.services import ServiceRow, SessionDraft, SessionInput, session_draft
 from coding.models import BillingCode, Payer
 from coding.services import diagnoses_check
 from ptclinic.models import Clinic, Credential, Membership
@@ -25,13 +27,6 @@ MAX_NOTE_CHARS = 20_000
 KNOWN_MODIFIERS = frozenset(
     {"GP", "GO", "GN", "CQ", "CO", "KX", "59", "XE", "XS", "XP", "XU", "GA", "GZ", "25"}
 )
-
-
-class TherapistChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    widget = FastSelect
-
-    def label_from_instance(self, obj: Membership) -> str:
-        return obj.display_name
 
 
 class PatientChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -84,7 +79,6 @@ class SessionForm(forms.Form):
         empty_label="The patient's primary payer",
         help_text="Decides the unit method (CMS or AMA), caps and fees.",
     )
-    therapist = TherapistChoiceField(queryset=Membership.objects.none(), label="Treating therapist")
     subjective = _note("Subjective")
     objective = _note("Objective")
     assessment = _note("Assessment")
@@ -98,17 +92,16 @@ class SessionForm(forms.Form):
         required=False, label="This visit includes a progress report (PT only)"
     )
     tie_choice = forms.CharField(required=False, widget=forms.HiddenInput)
+    submission_token = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, clinic: Clinic, therapist: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.therapist = therapist  # the treating clinician is the one signed in (§10.3)
         patient = self.fields["patient"]
         patient.queryset = (
             Patient.objects.for_clinic(clinic).filter(active=True).select_related("primary_payer")
         )
         patient.widget.choices = PatientOptions(patient)
-        self.fields["therapist"].queryset = (
-            Membership.objects.filter(clinic=clinic).therapists().select_related("user")
-        )
 
     def clean_date_of_service(self) -> dt.date:
         day: dt.date = self.cleaned_data["date_of_service"]
@@ -120,15 +113,9 @@ class SessionForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        therapist = data.get("therapist")
-        if (
-            data.get("is_progress_report")
-            and therapist is not None
-            and therapist.credential == Credential.PTA
-        ):
+        if data.get("is_progress_report") and self.therapist.credential == Credential.PTA:
             self.add_error(
-                "is_progress_report",
-                "A progress report must be written by the PT, not the PTA (billing-rules §6.3).",
+                "is_progress_report", "A progress report must be written by the PT, not the PTA."
             )
         return data
 
@@ -165,7 +152,7 @@ class ParsedRows:
     services: list[ServiceRow]
     pointers: dict[str, tuple[int, ...]]
     errors: list[str]
-    codes: dict[str, BillingCode] = field(default_factory=dict)  # the known codes, as read
+    codes: dict[str, Any] = field(default_factory=dict)  # the known codes' facts (timed, …)
 
     @property
     def ok(self) -> bool:
@@ -190,9 +177,13 @@ def _whole_minutes(raw: str, label: str, errors: list[str]) -> int:
     return value
 
 
-def parse_rows(data: QueryDict, *, diagnoses_count: int) -> ParsedRows:
+def parse_rows(
+    data: QueryDict, *, diagnoses_count: int, ref: ReferenceFacts | None = None
+) -> ParsedRows:
     """Read the repeated `code`/`minutes`/`pta_minutes`/`pointers` inputs; blank rows are
-    ignored. Each problem is reported on its row."""
+    ignored. Each problem is reported on its row; the rows without problems still make the
+    panel's claim. Words instead of a code ("therapeutic activities") are looked up in the code
+    table: one match is taken, several are offered on the row."""
     codes = _typed(data.getlist("code"))
     minutes = _typed(data.getlist("minutes"))
     pta = _typed(data.getlist("pta_minutes"))
@@ -202,19 +193,18 @@ def parse_rows(data: QueryDict, *, diagnoses_count: int) -> ParsedRows:
         return ParsedRows([], [], {}, [f"At most {MAX_ROWS} service rows (got {count})."])
     raw_rows = []
     for i in range(count):
+        typed = (codes[i] if i < len(codes) else "").strip()[:80]
+        first = typed.split(" ", 1)[0].upper()  # "97110 — Therapeutic exercise" from the picker
         row = RowValue(
-            code=(codes[i] if i < len(codes) else "").strip().upper()[:20],
+            code=first if _looks_like_code(first) else typed,
             minutes=(minutes[i] if i < len(minutes) else "").strip()[:10],
             pta_minutes=(pta[i] if i < len(pta) else "").strip()[:10],
             pointers=(pointers[i] if i < len(pointers) else "").strip()[:20],
         )
-        row.code = row.code.split(" ", 1)[0]  # "97110 — Therapeutic exercise" from the picker
         raw_rows.append(row)
-    known = {
-        c.code: c for c in BillingCode.objects.filter(code__in={r.code for r in raw_rows if r.code})
-    }
+    tables = (ref or ReferenceFacts.current()).codes  # this process's copy of the code table
+    known: dict[str, Any] = {r.code: tables[r.code] for r in raw_rows if r.code in tables}
     services: list[ServiceRow] = []
-    parsed_pointers: dict[str, tuple[int, ...]] = {}
     kept: list[RowValue] = []
     seen: set[str] = set()
     for row in raw_rows:
@@ -222,26 +212,59 @@ def parse_rows(data: QueryDict, *, diagnoses_count: int) -> ParsedRows:
             continue
         kept.append(row)
         code = known.get(row.code)
+        if row.code and code is None and not _looks_like_code(row.code):
+            code = _resolve_words(row, known)
         if not row.code:
             row.errors.append("Choose a code for these minutes.")
-        elif code is None:
+        elif code is None and not row.errors:
             row.errors.append(f"“{row.code}” is not a code in the code table.")
-        elif row.code in seen:
+        elif code is not None and row.code in seen:
             row.errors.append(f"{row.code} is listed twice: put all its minutes on one row.")
-        seen.add(row.code)
+        if code is not None:
+            seen.add(row.code)
         mins = _whole_minutes(row.minutes, "Minutes", row.errors)
         pta_mins = _whole_minutes(row.pta_minutes, "PTA minutes", row.errors)
         if code is not None and code.timed and row.minutes == "":
             row.errors.append(f"{row.code} is timed: enter its minutes.")
         if pta_mins > mins:
-            row.errors.append("PTA minutes cannot be more than the minutes.")
+            row.errors.append(
+                f"PTA minutes ({pta_mins}) cannot be more than the row's minutes ({mins})."
+            )
         refs = _pointers(row, diagnoses_count)
         if not row.errors and code is not None:
-            services.append(ServiceRow(code=row.code, minutes=mins, pta_minutes=pta_mins))
-            if refs:
-                parsed_pointers[row.code] = refs
+            services.append(
+                ServiceRow(code=row.code, minutes=mins, pta_minutes=pta_mins, dx_pointers=refs)
+            )
     errors = [] if kept else ["Add at least one service with its minutes."]
-    return ParsedRows(kept, services, parsed_pointers, errors, known)
+    timed = sum(s.minutes for s in services if known[s.code].timed)
+    if timed > MAX_MINUTES:
+        errors.append(
+            f"The timed minutes add up to {timed}, more than the {MAX_MINUTES} minutes of a "
+            "day: timed services are one-on-one and cannot overlap. Correct the minutes."
+        )
+        services = []
+    return ParsedRows(kept, services, {s.code: s.dx_pointers for s in services}, errors, known)
+
+
+def _looks_like_code(text: str) -> bool:
+    return bool(re.fullmatch(r"[0-9A-Z]\d{3}[0-9A-Z]", text))
+
+
+def _resolve_words(row: RowValue, known: dict[str, Any]) -> BillingCode | None:
+    """Words typed in a code box: one code matches → it is taken; several → the row lists
+    them; none → the row says so."""
+    words = row.code
+    found = list(BillingCode.objects.search(words).order_by("code")[:6])
+    if len(found) == 1:
+        row.code = found[0].code
+        known[row.code] = found[0]
+        return found[0]
+    if found:
+        options = "; ".join(f"{c.code} ({c.short_name})" for c in found[:5])
+        row.errors.append(f"“{words}” matches several codes: {options}. Pick one.")
+    else:
+        row.errors.append(f"“{words}” matches no code: type the code or other words.")
+    return None
 
 
 def _pointers(row: RowValue, diagnoses_count: int) -> tuple[int, ...]:
@@ -289,55 +312,60 @@ def parse_diagnoses(data: QueryDict) -> ParsedDiagnoses:
 
 
 @dataclass
-class ParsedChoices:
-    choices: dict[str, LineChoice]
+class ParsedOverrides:
+    overrides: dict[str, Override]
     errors: dict[str, str]
 
 
-def parse_choices(data: QueryDict, suggestion: Suggestion) -> ParsedChoices:
-    """The therapist's own units/modifiers for suggested lines; a change needs a reason."""
-    choices: dict[str, LineChoice] = {}
+_KEY = re.compile(r"^[0-9A-Z]{5}(?:-CQ)?$")
+
+
+def parse_overrides(data: QueryDict) -> ParsedOverrides:
+    """The clinician's own units/modifiers for suggested lines (`units__<key>`,
+    `mods__<key>`, `reason__<key>`), checked for form; the pipeline applies them, and a change
+    without a reason is refused at save (docs/billing-rules.md §10.11)."""
+    overrides: dict[str, Override] = {}
     errors: dict[str, str] = {}
-    for line in suggestion.lines:
-        raw_units = data.get(f"units__{line.key}", "").strip()
-        raw_mods = data.get(f"mods__{line.key}", "").strip()
-        reason = _typed([data.get(f"reason__{line.key}", "")])[0].strip()[:500]
+    keys = {
+        name.split("__", 1)[1]
+        for name in data
+        if name.startswith(("units__", "mods__")) and _KEY.match(name.split("__", 1)[1])
+    }
+    for key in sorted(keys)[:40]:
+        raw_units = data.get(f"units__{key}", "").strip()
+        raw_mods = _typed([data.get(f"mods__{key}", "")])[0].strip()
+        reason = _typed([data.get(f"reason__{key}", "")])[0].strip()[:500]
         if raw_units == "" and raw_mods == "":
             continue
-        units = line.units
+        units = None
         if raw_units:
             if not (raw_units.isascii() and raw_units.isdigit()) or int(raw_units) > 99:
-                errors[line.key] = "Units must be a whole number from 0 to 99."
+                errors[key] = "Units must be a whole number from 0 to 99."
                 continue
             units = int(raw_units)
-        mods = tuple(m for m in re.split(r"[,\s]+", raw_mods.upper()) if m) if raw_mods else ()
-        if not raw_mods:
-            mods = line.modifiers
-        unknown = [m for m in mods if m not in KNOWN_MODIFIERS]
-        if unknown:
-            errors[line.key] = f"Unknown modifier {', '.join(unknown)}."
-            continue
-        if len(mods) > 4:
-            errors[line.key] = "A line carries at most 4 modifiers."
-            continue
-        if (units, mods) == (line.units, line.modifiers):
-            continue
-        if not reason:
-            errors[line.key] = "You changed the suggestion: say why."
-            continue
-        choices[line.key] = LineChoice(units=units, modifiers=mods, reason=reason)
-    return ParsedChoices(choices, errors)
+        mods = None
+        if raw_mods:
+            mods = tuple(m for m in re.split(r"[,\s]+", raw_mods.upper()) if m)
+            unknown = [m for m in mods if m not in KNOWN_MODIFIERS]
+            if unknown:
+                errors[key] = f"Unknown modifier {', '.join(unknown)[:40]}."
+                continue
+            if len(mods) > 4:
+                errors[key] = "A line carries at most 4 modifiers."
+                continue
+        overrides[key] = Override(key=key, units=units, modifiers=mods, reason=reason)
+    return ParsedOverrides(overrides, errors)
 
 
 def session_input(
-    form: SessionForm, rows: ParsedRows, dx: ParsedDiagnoses, choices: ParsedChoices
+    form: SessionForm, rows: ParsedRows, dx: ParsedDiagnoses, overrides: ParsedOverrides
 ) -> SessionInput:
     data = form.cleaned_data
     payer = form.chosen_payer
     assert payer is not None
     return SessionInput(
         patient=data["patient"],
-        therapist=data["therapist"],
+        therapist=form.therapist,
         payer=payer,
         date_of_service=data["date_of_service"],
         rows=tuple(rows.services),
@@ -349,17 +377,19 @@ def session_input(
         medical_necessity=data["medical_necessity"],
         is_progress_report=data["is_progress_report"],
         tie_choice=form.tie,
-        choices=choices.choices,
-        dx_pointers=rows.pointers,
+        overrides=overrides.overrides,
+        submission_token=data.get("submission_token", ""),
     )
 
 
 class SessionEntry:
     """The whole session page bound to a POST: the form, the rows, the diagnoses, and — as soon
-    as there is enough to go on — the engine's suggestion and the therapist's changes to it.
+    as there is enough to go on — the claim the pipeline drafts from them, with the clinician's
+    tie pick and changes applied. The panel shows that draft; saving stores it.
 
-    Suggestions appear while the therapist types, before the rest of the form is complete: a
-    payer (or a patient), and rows without errors, are all they need.
+    The draft appears while the clinician types, before the rest of the form is complete: a
+    payer (or a patient) and one service row without problems are all it needs. Rows with
+    problems are left out of it, with the problem on the row.
     """
 
     def __init__(
@@ -367,16 +397,18 @@ class SessionEntry:
         data: QueryDict | None,
         *,
         clinic: Clinic,
+        therapist: Membership,
         initial: dict[str, Any] | None = None,
-        exclude_claim: int | None = None,
+        claim_id: int | None = None,
+        session_id: int | None = None,
     ) -> None:
-        from claims.services import session_suggest
-
         self.bound = data is not None
         self.data = data
-        self.form = SessionForm(data, clinic=clinic, initial=initial or {})
-        self.suggestion: Suggestion | None = None
-        self.choices = ParsedChoices({}, {})
+        self.therapist = therapist
+        self.form = SessionForm(data, clinic=clinic, therapist=therapist, initial=initial or {})
+        self.result: SessionDraft | None = None
+        self.overrides = ParsedOverrides({}, {})
+        self.engine_error = ""
         if data is None:
             self.dx = ParsedDiagnoses([], list((initial or {}).get("dx", [])), [])
             self.rows = ParsedRows(
@@ -388,43 +420,60 @@ class SessionEntry:
             return
         self.form_ok = self.form.is_valid()
         self.dx = parse_diagnoses(data)
-        self.rows = parse_rows(data, diagnoses_count=len(self.dx.codes))
+        ref = ReferenceFacts.current()
+        self.rows = parse_rows(data, diagnoses_count=len(self.dx.codes), ref=ref)
+        self.overrides = parse_overrides(data)
         payer = self.form.chosen_payer
         cleaned = self.form.cleaned_data
-        if payer is not None and self.rows.services and self.rows.ok:
-            therapist = cleaned.get("therapist")
-            self.suggestion = session_suggest(
-                patient=cleaned.get("patient"),
-                payer=payer,
-                date_of_service=cleaned.get("date_of_service") or timezone.localdate(),
-                rows=self.rows.services,
-                therapist_credential=therapist.credential if therapist else Credential.PT,
-                tie_choice=self.form.tie,
-                exclude_claim=exclude_claim,
-                codes=self.rows.codes,
-            )
-            self.choices = parse_choices(data, self.suggestion)
+        if payer is not None and self.rows.services:
+            patient = cleaned.get("patient")
+            try:
+                self.result = session_draft(
+                    patient_id=patient.pk if patient else None,
+                    payer=payer,
+                    date_of_service=cleaned.get("date_of_service") or timezone.localdate(),
+                    credential=therapist.credential,
+                    rows=self.rows.services,
+                    diagnoses=self.dx.codes,
+                    note=_note_of(cleaned),
+                    tie_choice=self.form.tie,
+                    overrides=self.overrides.overrides,
+                    claim_id=claim_id,
+                    session_id=session_id,
+                    ref=ref,
+                )
+            except ValueError as error:
+                self.engine_error = f"The minutes cannot be right: {error}."
+
+    @property
+    def draft(self) -> Any:
+        return self.result.draft if self.result else None
+
+    @property
+    def missing_reasons(self) -> dict[str, str]:
+        """Changed lines whose reason is missing: saving needs one (§10.11)."""
+        if self.draft is None:
+            return {}
+        return {
+            line.key: "You changed the suggestion: say why."
+            for line in (*self.draft.lines, *self.draft.off_claim)
+            if line.changed and not line.change_reason.strip()
+        }
 
     @property
     def panel_lines(self) -> list[dict[str, Any]]:
-        """Each suggested line with what the therapist typed over it (kept across refreshes)."""
-        if self.suggestion is None or self.data is None:
+        """Each drafted line (off-claim ones too) with what the clinician typed over it."""
+        if self.draft is None or self.data is None:
             return []
+        errors = {**self.missing_reasons, **self.overrides.errors}
         return [
-            {
-                "line": line,
-                "units": self.data.get(f"units__{line.key}", ""),
-                "mods": self.data.get(f"mods__{line.key}", ""),
-                "reason": self.data.get(f"reason__{line.key}", ""),
-                "error": self.choices.errors.get(line.key, ""),
-                "changed": line.key in self.choices.choices,
-            }
-            for line in self.suggestion.lines
+            _panel_line(line, self.data, errors.get(line.key, ""), off=line in self.draft.off_claim)
+            for line in (*self.draft.lines, *self.draft.off_claim)
         ]
 
     @property
     def blocked(self) -> bool:
-        return self.suggestion is not None and self.suggestion.modifiers.blocked
+        return self.draft is not None and self.draft.blocked
 
     def is_valid(self) -> bool:
         return (
@@ -432,22 +481,49 @@ class SessionEntry:
             and self.form_ok
             and self.rows.ok
             and not self.dx.errors
-            and self.suggestion is not None
-            and not self.choices.errors
+            and self.draft is not None
+            and not self.engine_error
+            and not self.overrides.errors
+            and not self.missing_reasons
             and not self.blocked
         )
 
     def to_input(self) -> SessionInput:
-        return session_input(self.form, self.rows, self.dx, self.choices)
+        return session_input(self.form, self.rows, self.dx, self.overrides)
+
+
+def _panel_line(line: DraftLine, data: QueryDict, error: str, *, off: bool) -> dict[str, Any]:
+    return {
+        "line": line,
+        "units": data.get(f"units__{line.key}", ""),
+        "mods": data.get(f"mods__{line.key}", ""),
+        "reason": data.get(f"reason__{line.key}", ""),
+        "error": error,
+        "changed": line.changed,
+        "off_claim": off,
+    }
+
+
+def _note_of(cleaned: dict[str, Any]) -> Any:
+    from claims.scrubber import VisitNote
+
+    return VisitNote(
+        medical_necessity=cleaned.get("medical_necessity", ""),
+        subjective=cleaned.get("subjective", ""),
+        objective=cleaned.get("objective", ""),
+        assessment=cleaned.get("assessment", ""),
+        plan=cleaned.get("plan", ""),
+        includes_progress_report=bool(cleaned.get("is_progress_report")),
+    )
 
 
 def session_as_data(session: Any) -> QueryDict:
-    """A stored session as the POST that would recreate it, changes to suggestions included."""
+    """A stored session as the POST that would recreate it: its rows with their diagnosis
+    pointers, and the clinician's changes to the claim's suggested lines."""
     data = QueryDict(mutable=True)
     data["patient"] = str(session.patient_id)
     data["date_of_service"] = session.date_of_service.isoformat()
     data["payer"] = str(session.payer_id)
-    data["therapist"] = str(session.therapist_id)
     for name in ("subjective", "objective", "assessment", "plan", "medical_necessity"):
         data[name] = getattr(session, name)
     if session.is_progress_report:
@@ -456,18 +532,16 @@ def session_as_data(session: Any) -> QueryDict:
         data.appendlist("code", service.billing_code_id)
         data.appendlist("minutes", str(service.minutes))
         data.appendlist("pta_minutes", str(service.pta_minutes or ""))
-        data.appendlist("pointers", "")
+        data.appendlist("pointers", ",".join(str(p) for p in service.dx_pointers or []))
     data.setlist("dx", list(session.diagnoses))
-    claim = getattr(session, "claim", None)
-    if claim is not None:
-        for line in claim.lines.all():
-            if line.changed_from_suggestion:
-                key = (
-                    f"{line.billing_code_id}-CQ"
-                    if "CQ" in line.suggested_modifiers
-                    else (line.billing_code_id)
-                )
-                data[f"units__{key}"] = str(line.units)
-                data[f"mods__{key}"] = " ".join(line.modifiers)
-                data[f"reason__{key}"] = line.change_reason
+    for line in session.claim.lines.all():
+        if line.changed_from_suggestion:
+            key = (
+                f"{line.billing_code_id}-CQ"
+                if "CQ" in line.suggested_modifiers
+                else (line.billing_code_id)
+            )
+            data[f"units__{key}"] = str(line.units)
+            data[f"mods__{key}"] = " ".join(line.modifiers)
+            data[f"reason__{key}"] = line.change_reason
     return data

@@ -7,16 +7,16 @@ Everything here belongs to one clinic; read helpers take the clinic first
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from claims.scrubber import RECERT_WARNING_DAYS
 from coding.models import BillingCode, Payer
 from ptclinic.models import Clinic, Membership
 from ptclinic.validators import validate_npi
@@ -102,6 +102,11 @@ class PlanOfCare(models.Model):
     frequency = models.CharField(max_length=120, help_text="e.g. 2x/week for 6 weeks")
     goals = models.TextField(help_text="Long-term, measurable goals.")
     status = models.CharField(max_length=12, choices=PlanStatus.choices, default="active")
+    discharged_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The date of the discharge note: the plan covers no later visit (§10.5).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -127,6 +132,10 @@ class PlanOfCare(models.Model):
                 )
         if self.certified_on and not self.certified_by_name:
             errors["certified_by_name"] = "Say who signed the certification."
+        if self.status == PlanStatus.DISCHARGED and not self.discharged_on:
+            errors["discharged_on"] = "Give the date of the discharge note."
+        if self.discharged_on and self.start_date and self.discharged_on < self.start_date:
+            errors["discharged_on"] = "The discharge is before the plan starts."
         if len(self.diagnoses or []) > MAX_DIAGNOSES:
             errors["diagnoses"] = f"At most {MAX_DIAGNOSES} diagnoses."
         if errors:
@@ -136,14 +145,15 @@ class PlanOfCare(models.Model):
         return self.start_date <= day <= self.cert_through
 
     def state_on(self, day: dt.date) -> str:
-        """'current', 'expiring' (≤ 14 days left), 'expired', 'not yet started' or 'uncertified'."""
+        """'current', 'expiring' (as few days left as the scrubber's recertification warning),
+        'expired', 'not yet started' or 'uncertified'."""
         if day < self.start_date:
             return "not yet started"
         if day > self.cert_through:
             return "expired"
         if self.certified_on is None:
             return "uncertified"
-        if (self.cert_through - day).days <= 14:
+        if (self.cert_through - day).days <= RECERT_WARNING_DAYS:
             return "expiring"
         return "current"
 
@@ -175,6 +185,20 @@ class TreatmentSession(models.Model):
         blank=True, help_text="Why this visit needed a therapist's skill (BPM 15 §220.3)."
     )
     is_progress_report = models.BooleanField(default=False)
+    claim = models.ForeignKey(
+        "Claim",
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        help_text="The day's claim: every session of the patient that day joins it (§10.1).",
+    )
+    submission_token = models.CharField(
+        max_length=40,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The form's one-time token: a form submitted twice saves once (§10.1).",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -207,6 +231,7 @@ class SessionService(models.Model):
         validators=[MaxValueValidator(MAX_MINUTES)],
         help_text="Of the minutes, how many a PT assistant furnished.",
     )
+    dx_pointers = models.JSONField(default=list, blank=True, help_text="1-based, at most 4.")
 
     history = HistoricalRecords()
 
@@ -250,26 +275,22 @@ class ClaimQuerySet(ClinicScopedQuerySet):
     def for_therapist(self, membership: Membership) -> ClaimQuerySet:
         return self.filter(therapist=membership)
 
-    def ytd_allowed(self, patient: Patient, year: int, *, excluding: int | None = None) -> Decimal:
-        """The patient's expected allowed amounts this calendar year on KX-threshold payers."""
-        qs = self.filter(patient=patient, date_of_service__year=year, payer__kx_applies=True)
-        if excluding is not None:
-            qs = qs.exclude(pk=excluding)
-        return qs.aggregate(total=Sum("expected_amount"))["total"] or Decimal("0")
-
 
 class Claim(models.Model):
-    """The bill for one session. Counts of open flags are kept on the claim so that the review
-    queue sorts and filters without counting per row."""
+    """The bill for one patient's day with one payer: every session of that day is on it
+    (billing-rules §10.1). Counts of open flags are kept on the claim so that the review queue
+    sorts and filters without counting per row."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="claims")
-    session = models.OneToOneField(TreatmentSession, on_delete=models.PROTECT, related_name="claim")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="claims")
     therapist = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="claims")
     payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="+")
     date_of_service = models.DateField()
     status = models.CharField(
         max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.NEEDS_REVIEW
+    )
+    diagnoses = models.JSONField(
+        default=list, help_text="ICD-10-CM codes of the claim, in order: its lines point here."
     )
     unit_method = models.CharField(max_length=3)
     total_units = models.PositiveSmallIntegerField(default=0)
@@ -325,6 +346,11 @@ class Claim(models.Model):
     def is_read_only(self) -> bool:
         return self.status == ClaimStatus.APPROVED
 
+    @property
+    def day_sessions(self) -> list[TreatmentSession]:
+        """The sessions on this claim, first first (prefetch ``sessions`` to read them once)."""
+        return sorted(self.sessions.all(), key=lambda s: (s.created_at, s.pk))
+
 
 class ClaimLine(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
@@ -333,10 +359,13 @@ class ClaimLine(models.Model):
         BillingCode, to_field="code", on_delete=models.PROTECT, related_name="+"
     )
     units = models.PositiveSmallIntegerField(validators=[MaxValueValidator(99)])
-    modifiers = models.JSONField(default=list)
+    modifiers = models.JSONField(default=list, blank=True)
     dx_pointers = models.JSONField(default=list, help_text="1-based positions, at most 4.")
     minutes = models.PositiveSmallIntegerField(default=0)
     pta_minutes = models.PositiveSmallIntegerField(default=0)
+    by_assistant = models.BooleanField(
+        default=False, help_text="Furnished in whole or part by a PT assistant (CQ, §10.2)."
+    )
     expected_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     suggested_units = models.PositiveSmallIntegerField()
     suggested_amount = models.DecimalField(
@@ -346,7 +375,7 @@ class ClaimLine(models.Model):
         blank=True,
         help_text="The expected amount for the suggested units (prices a change of units).",
     )
-    suggested_modifiers = models.JSONField(default=list)
+    suggested_modifiers = models.JSONField(default=list, blank=True)
     change_reason = models.TextField(
         blank=True, help_text="Why the units or modifiers differ from the suggestion."
     )
@@ -419,28 +448,6 @@ class ClaimFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} ({self.severity}) on claim {self.claim_id}"
-
-
-def last_progress_report(patient: Patient, day: dt.date) -> dt.date | None:
-    """The date of the patient's latest progress report on or before `day`, if any."""
-    return (
-        TreatmentSession.objects.filter(
-            patient=patient, is_progress_report=True, date_of_service__lte=day
-        )
-        .order_by("-date_of_service")
-        .values_list("date_of_service", flat=True)
-        .first()
-    )
-
-
-def progress_days_since_report(patient: Patient, day: dt.date) -> int:
-    """Treatment days (distinct visit dates, not calendar days) since the last progress report,
-    up to and including `day` (billing-rules §6.3)."""
-    last = last_progress_report(patient, day)
-    visits = TreatmentSession.objects.filter(patient=patient, date_of_service__lte=day)
-    if last is not None:
-        visits = visits.filter(date_of_service__gt=last)
-    return visits.aggregate(days=Count("date_of_service", distinct=True))["days"]
 
 
 class AccessKind(models.TextChoices):

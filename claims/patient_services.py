@@ -15,21 +15,15 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from claims.models import (
-    Claim,
-    Patient,
-    PlanOfCare,
-    PlanStatus,
-    last_progress_report,
-    progress_days_since_report,
-)
-from coding.models import FeeYear, Icd10Code, Payer
+from claims import scrubber as rules
+from claims.facts import ClaimSpec, claim_context
+from claims.models import Patient, PlanOfCare, PlanStatus
+from coding.models import Icd10Code, Payer
+from coding.modifiers import KxFacts, kx_needed
 from coding.services import diagnoses_check
 from ptclinic.models import Clinic
 
 CERTIFICATION_SIGNATURE_DAYS = 30  # billing-rules §6.2: the physician/NPP signs within 30 days
-EXPIRING_DAYS = 14  # PlanOfCare.state_on: "expiring" with 14 days or fewer left
-PROGRESS_REPORT_EVERY = 10  # billing-rules §6.3: at least once every 10 treatment days
 DX_OPTIONS_MAX = 20
 
 
@@ -276,16 +270,12 @@ def plan_state(plan: PlanOfCare | None, day: dt.date) -> PlanState:
 
 @dataclass(frozen=True)
 class ProgressFacts:
-    days: int
+    """Treatment days since the last progress report, as the scrubber counts them (§6.3)."""
+
+    days: int  # treatment days so far since the last report (or the start of care)
     last_report: dt.date | None
-    due: bool
-    every: int = PROGRESS_REPORT_EVERY
-
-
-def progress_facts(patient: Patient, day: dt.date) -> ProgressFacts:
-    days = progress_days_since_report(patient, day)
-    last = last_progress_report(patient, day)
-    return ProgressFacts(days=days, last_report=last, due=days >= PROGRESS_REPORT_EVERY)
+    due: bool  # the next visit is the 10th treatment day or later: a report is due at it
+    every: int = rules.PROGRESS_REPORT_DAYS
 
 
 @dataclass(frozen=True)
@@ -303,22 +293,65 @@ class KxFigures:
 
     @property
     def over(self) -> bool:
-        return self.threshold is not None and self.allowed >= self.threshold
+        """The next visit needs KX whatever its amount: the KX rule (strictly above the
+        threshold, §10.8) holds for the smallest amount a visit can add."""
+        return kx_needed(
+            KxFacts(
+                applies=True,
+                threshold=self.threshold,
+                ytd_before_visit=self.allowed,
+                this_visit=Decimal("0.01"),
+            )
+        )
 
     @property
     def over_review(self) -> bool:
-        return self.review_threshold is not None and self.allowed >= self.review_threshold
+        return self.review_threshold is not None and self.allowed > self.review_threshold
 
     @property
     def remaining(self) -> Decimal | None:
         return None if self.threshold is None else max(Decimal("0"), self.threshold - self.allowed)
 
 
-def kx_figures(patient: Patient, year: int) -> KxFigures:
-    fee_year = FeeYear.objects.filter(year=year).first()
-    return KxFigures(
-        year=year,
-        allowed=Claim.objects.ytd_allowed(patient, year),
-        threshold=fee_year.kx_threshold if fee_year else None,
-        review_threshold=fee_year.kx_review_threshold if fee_year else None,
+@dataclass(frozen=True)
+class NextVisit:
+    progress: ProgressFacts
+    kx: KxFigures
+
+
+def next_visit_facts(patient: Patient, today: dt.date) -> NextVisit:
+    """The patient page's badges, from the one facts builder as the scrubber would see the
+    patient's next visit (tomorrow): treatment days since the last progress report, whether a
+    report is due at that visit, and the year's allowed amount before it (§6.3, §10.8)."""
+    day = today + dt.timedelta(days=1)
+    context = claim_context(
+        ClaimSpec(
+            patient_id=patient.pk,
+            payer_id=patient.primary_payer_id,
+            date_of_service=day,
+            credential="PT",
+            diagnoses=(),
+            note=rules.VisitNote(""),
+        ),
+        today=today,
+        with_prices=False,
+    )
+    facts = context.facts
+    reports = [v.visit_date for v in facts.history if v.was_progress_report]
+    next_day = context.treatment_day
+    kx = facts.kx
+    fee_year = context.fee_year
+    return NextVisit(
+        progress=ProgressFacts(
+            days=next_day - 1,
+            last_report=max(reports) if reports else None,
+            due=next_day >= rules.PROGRESS_REPORT_DAYS,
+        ),
+        kx=KxFigures(
+            year=day.year,
+            # A payer without the KX rule: nothing counts toward the threshold.
+            allowed=kx.ytd_allowed_before_visit if kx else Decimal("0"),
+            threshold=fee_year.kx_threshold if fee_year else None,
+            review_threshold=fee_year.kx_review_threshold if fee_year else None,
+        ),
     )

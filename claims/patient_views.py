@@ -105,6 +105,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         }
 
     sessions = patient.sessions.select_related("therapist__user", "claim")[:RECENT_SESSIONS]
+    next_visit = services.next_visit_facts(patient, today)
     context = {
         "patient": patient,
         "age": today.year
@@ -113,8 +114,8 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         "current": describe(shown) if shown else None,
         "no_plan_state": services.plan_state(None, today),
         "older": [describe(plan) for plan in plans if plan != shown],
-        "progress": services.progress_facts(patient, today),
-        "kx": services.kx_figures(patient, today.year),
+        "progress": next_visit.progress,
+        "kx": next_visit.kx,
         "visits": [(s, getattr(s, "claim", None)) for s in sessions],
     }
     return render(request, "claims/patient_detail.html", context)

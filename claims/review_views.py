@@ -203,7 +203,7 @@ def _cell(value: Any) -> str:
 def _csv_rows(claims: Iterable[Claim]) -> Iterator[Sequence[str]]:
     yield CSV_HEADER
     for claim in claims:
-        diagnoses = claim.session.diagnoses
+        diagnoses = claim.diagnoses
         for line in claim.lines.all():
             dx = [diagnoses[p - 1] for p in line.dx_pointers if 0 < p <= len(diagnoses)]
             yield (
@@ -233,7 +233,7 @@ def review_export(request: HttpRequest) -> StreamingHttpResponse:
     claims = ClaimReviewFilter(
         params,
         queryset=_claims(request)
-        .select_related("patient", "payer", "therapist__user", "session")
+        .select_related("patient", "payer", "therapist__user")
         .prefetch_related("lines")
         .order_by("date_of_service", "id"),
         clinic=request.clinic,  # type: ignore[attr-defined]
@@ -263,6 +263,10 @@ class FlagRow:
     title: str
     form: FlagSettleForm | None
 
+    @property
+    def settled(self) -> bool:
+        return self.flag.status != FlagStatus.OPEN
+
 
 @dataclass
 class Change:
@@ -289,9 +293,9 @@ class TimelineEntry:
 
 def _claim_or_404(request: HttpRequest, claim_id: int) -> Claim:
     return get_object_or_404(
-        _claims(request).select_related(
-            "patient", "payer", "therapist__user", "session", "decided_by"
-        ),
+        _claims(request)
+        .select_related("patient", "payer", "therapist__user", "decided_by")
+        .prefetch_related("sessions__therapist__user"),
         pk=claim_id,
     )
 
@@ -313,7 +317,7 @@ def _detail(
         claim.flags.select_related("resolved_by"),  # type: ignore[attr-defined]
         key=lambda f: (f.status != FlagStatus.OPEN, f.severity != "error", f.rule_id),
     )
-    diagnoses = claim.session.diagnoses
+    diagnoses = claim.diagnoses
     titles = dict(Icd10Code.objects.filter(code__in=diagnoses).values_list("code", "title"))
     line_rows = [
         LineRow(
@@ -346,7 +350,7 @@ def _detail(
     ]
     context = {
         "claim": claim,
-        "session": claim.session,
+        "sessions": claim.day_sessions,
         "status_badge": status_badge(claim),
         "flag_badges": flag_badges(claim.open_errors, claim.open_warnings),
         "line_rows": line_rows,

@@ -1,17 +1,22 @@
 """Claim scrubber: checks one PT claim (one patient, one date of service) before it is approved.
 
-Rule source: ``/work/shared/domain/billing-rules.md`` ("billing-rules") §1-§7 — units (§1, §2),
-codes (§3), modifiers (§4), NCCI edits and MUEs (§5), documentation (§6: plan of care,
-certification, progress reports, medical necessity) and ICD-10-CM diagnoses (§7). Each finding
-names its rule id, severity, the exact problem, a fix and the source section; ``RULES`` lists
-every rule so the UI can show and filter them.
+Rule source: ``docs/billing-rules.md`` §1-§7 and §10 (the December 2026 clarifications, which
+override the earlier sections) — units (§1, §2), codes (§3), modifiers (§4, §10.2, §10.4), NCCI
+edits and MUEs (§5, §10.9), documentation (§6: plan of care, certification, progress reports,
+medical necessity; §10.3, §10.5, §10.12), ICD-10-CM diagnoses (§7, §10.6, §10.7), one claim per
+patient per day (§10.1) and timely filing (§10.10). Each finding names its rule id, severity, the
+exact problem, a fix and the source section; ``RULES`` lists every rule so the UI can show and
+filter them.
 
 Pure Python over plain frozen dataclasses: no Django, no ORM, no settings. The caller looks up
-everything that needs data (code facts, edit pairs, unit limits, diagnosis validity, history).
+everything that needs data (code facts, edit pairs, unit limits, diagnosis validity, history,
+the patient's other claims of the day, the figures not loaded for the date of service).
 
 Assumptions [U] kept as module constants: which payer kinds follow Medicare's coding and
 certification rules (``MEDICARE_RULE_KINDS``), the medical-necessity heuristic
-(``MIN_NECESSITY_WORDS``, ``SKILLED_NEED_STEMS``) and the KX margin (``KX_PREMATURE_FRACTION``).
+(``MIN_NECESSITY_WORDS``, ``SKILLED_NEED_STEMS``, ``TEMPLATE_PHRASES``, ``NEAR_COPY_RATIO``),
+the KX margin (``KX_PREMATURE_FRACTION``) and the timely-filing warning
+(``TIMELY_FILING_WARNING_DAYS``).
 """
 
 from __future__ import annotations
@@ -21,10 +26,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from difflib import SequenceMatcher
 from enum import StrEnum
 from itertools import combinations
 from types import MappingProxyType
 
+from coding.code_groups import (
+    DISTINCT_MODIFIERS,
+    GROUP_CODES,
+    MEDICARE_REPLACEMENTS,
+    NOT_WITH_REEVALUATION,
+    OT_EVALUATIONS,
+    PT_EVALUATIONS,
+    PT_ONLY_CODES,
+    REEVALUATION,
+    TESTS_NOT_WITH_EVALUATION,
+    not_separately_reportable,
+)
 from coding.units import (
     Method,
     ServiceInput,
@@ -34,7 +52,7 @@ from coding.units import (
     units_for_minutes,
 )
 
-# --- inputs ------------------------------------------------------------------------------------
+# --- inputs ---------------------------------------------------------------------------------------
 
 
 class Severity(StrEnum):
@@ -72,13 +90,18 @@ class MedicareStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Payer:
-    """The payer's settings that change the rules (billing-rules §2, §4)."""
+    """The payer's settings that change the rules (docs/billing-rules.md §2, §4, §10.10).
+
+    ``timely_filing_days``: the payer's filing window from the date of service (Medicare's 12
+    months are given as 365 days); None when unknown, and then timely filing is not checked.
+    """
 
     name: str
     kind: PayerKind
     unit_method: Method
     daily_timed_unit_cap: int | None = None
     kx_applies: bool = False
+    timely_filing_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +109,8 @@ class ClaimLine:
     """One billed line. ``diagnosis_pointers`` are 1-based positions in ``ClaimFacts.diagnoses``.
 
     A code may appear on two lines (e.g. the PT's units with GP, the assistant's with GP CQ).
+    ``by_assistant``: the line was furnished in whole or part by a PT assistant; untimed PTA
+    services may have 0 minutes (docs/billing-rules.md §10.2).
     """
 
     code: str
@@ -94,6 +119,7 @@ class ClaimLine:
     minutes: int = 0
     pta_minutes: int = 0
     diagnosis_pointers: tuple[int, ...] = (1,)
+    by_assistant: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,7 +134,7 @@ class Diagnosis:
 
 @dataclass(frozen=True)
 class CodeFacts:
-    """What the code table says about a CPT/HCPCS code (billing-rules §3)."""
+    """What the code table says about a CPT/HCPCS code (docs/billing-rules.md §3)."""
 
     code: str
     timed: bool
@@ -120,7 +146,7 @@ class CodeFacts:
 
 @dataclass(frozen=True)
 class EditPair:
-    """An NCCI procedure-to-procedure edit (billing-rules §5.1-5.2).
+    """An NCCI procedure-to-procedure edit (docs/billing-rules.md §5.1-5.2).
 
     ``modifier_indicator``: 0 = never bypassed, 1 = bypassed by 59/XE/XS/XP/XU on column 2,
     9 = not applicable. ``deletion`` is the last date the edit is in force (CMS files give
@@ -139,15 +165,20 @@ class EditPair:
 
 @dataclass(frozen=True)
 class UnitLimit:
-    """Most units of a code per day (MUE, billing-rules §5.3)."""
+    """Most units of a code per day (MUE, docs/billing-rules.md §5.3).
+
+    ``mai`` is the MUE adjudication indicator (§10.9): 1 line edit, 2 absolute per-day limit
+    (policy), 3 per-day limit from clinical benchmarks; None when not loaded.
+    """
 
     code: str
     max_units: int
+    mai: int | None = None
 
 
 @dataclass(frozen=True)
 class VisitNote:
-    """The treatment note of this visit (billing-rules §6.4, §6.5)."""
+    """The treatment note of this visit (docs/billing-rules.md §6.4, §6.5)."""
 
     medical_necessity: str
     subjective: str = ""
@@ -157,14 +188,25 @@ class VisitNote:
     includes_progress_report: bool = False
 
 
+PLAN_ACTIVE = "active"
+PLAN_ON_HOLD = "on_hold"
+PLAN_DISCHARGED = "discharged"
+
+
 @dataclass(frozen=True)
 class PlanOfCare:
-    """The plan in force and its certification (billing-rules §6.1, §6.2)."""
+    """The plan in force and its certification (docs/billing-rules.md §6.1, §6.2, §10.5).
+
+    ``status`` is one of ``PLAN_ACTIVE``, ``PLAN_ON_HOLD``, ``PLAN_DISCHARGED``; a discharged
+    plan covers no visit after ``discharged_on``.
+    """
 
     start_date: date
     first_visit_date: date
     certified_on: date | None = None
     cert_through: date | None = None
+    status: str = PLAN_ACTIVE
+    discharged_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -178,7 +220,7 @@ class EarlierVisit:
 
 @dataclass(frozen=True)
 class KxFacts:
-    """Year-to-date PT+SLP allowed amounts against the KX threshold (billing-rules §4)."""
+    """Year-to-date PT+SLP allowed amounts against the KX threshold (docs/billing-rules.md §4)."""
 
     ytd_allowed_before_visit: Decimal
     this_visit_allowed: Decimal
@@ -187,8 +229,26 @@ class KxFacts:
 
 
 @dataclass(frozen=True)
+class SameDayClaim:
+    """Another claim of the same patient on the same date of service (docs/billing-rules.md §10.1).
+
+    ``status`` is the claim's workflow status ("needs_review", "returned", "approved",
+    "submitted", ...); ``codes`` are its billed codes.
+    """
+
+    claim_id: int
+    status: str
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ClaimFacts:
-    """Everything the scrubber needs about one claim; the caller looks the facts up."""
+    """Everything the scrubber needs about one claim; the caller looks the facts up.
+
+    ``today`` is the date the check runs (timely filing, §10.10); ``same_day_claims`` are the
+    patient's other claims on the same date of service (§10.1); ``missing_reference`` holds
+    plain sentences about figures not loaded for the date of service (§10.6).
+    """
 
     date_of_service: date
     payer: Payer
@@ -202,9 +262,15 @@ class ClaimFacts:
     unit_limits: tuple[UnitLimit, ...] = ()
     history: tuple[EarlierVisit, ...] = ()
     kx: KxFacts | None = None
+    today: date | None = None
+    same_day_claims: tuple[SameDayClaim, ...] = ()
+    missing_reference: tuple[str, ...] = ()
+    # Every code the day's treatment notes document, billed or not (a code a true block keeps
+    # off the claim stays in the note, docs/billing-rules.md §5.1, §10.11).
+    documented_codes: tuple[str, ...] = ()
 
 
-# --- outputs -----------------------------------------------------------------------------------
+# --- outputs --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -243,45 +309,72 @@ class ScrubResult:
         return self.error_count > 0
 
 
-# --- the rule catalogue ------------------------------------------------------------------------
+# --- the rule catalogue ---------------------------------------------------------------------------
 
 E = Severity.ERROR
 W = Severity.WARNING
-_SRC_NECESSITY = "billing-rules §6.5 (BPM 15 §220)"
-_SRC_DX = "billing-rules §7 (ICD-10-CM)"
-_SRC_UNITS = "billing-rules §1 (MCPM 5 §20.2); §2"
-_SRC_NCCI = "billing-rules §5.1 (NCCI XI §P)"
-_SRC_MODS = "billing-rules §4 (MCPM 5 §10.2-10.3, §20.1)"
-_SRC_CERT = "billing-rules §6.2 (BPM 15 §220.1)"
+_DOC = "docs/billing-rules.md"
+_SRC_NECESSITY = f"{_DOC} §6.5 (BPM 15 §220)"
+_SRC_NECESSITY_TEXT = f"{_DOC} §6.5, §10.12 (BPM 15 §220)"
+_SRC_DX = f"{_DOC} §7 (ICD-10-CM)"
+_SRC_UNITS = f"{_DOC} §1 (MCPM 5 §20.2); §2"
+_SRC_NCCI = f"{_DOC} §5.1 (NCCI XI §P)"
+_SRC_CERT = f"{_DOC} §6.2 (BPM 15 §220.1)"
+_SRC_PLAN = f"{_DOC} §6.1, §10.5 (BPM 15 §220.1)"
+_SRC_KX = f"{_DOC} §4 KX, §10.8"
+_SRC_SAME_DAY = f"{_DOC} §10.1 (MCPM 5 §20.2)"
+_SRC_TIMELY = f"{_DOC} §10.10 (42 CFR 424.44; MCPM 1 §70)"
 
 _CATALOGUE: tuple[Rule, ...] = (
     # medical necessity
     Rule("necessity-missing", "No statement of medical necessity", E, _SRC_NECESSITY),
     Rule("necessity-thin", "Medical necessity too thin to show skilled need", E, _SRC_NECESSITY),
-    Rule("necessity-copied", "Necessity statement copied from an earlier visit", W, _SRC_NECESSITY),
+    Rule(
+        "necessity-template",
+        "Medical necessity made of template phrases that fit any patient",
+        E,
+        _SRC_NECESSITY_TEXT,
+    ),
+    Rule(
+        "necessity-copied",
+        "Necessity statement copied from an earlier visit",
+        W,
+        _SRC_NECESSITY_TEXT,
+    ),
     Rule(
         "maintenance-without-skill",
         "Maintenance therapy without a statement of skilled need",
         E,
-        "billing-rules §6.5 (BPM 15 §220; Jimmo)",
+        f"{_DOC} §6.5 (BPM 15 §220; Jimmo)",
     ),
     # diagnoses
     Rule("dx-missing", "Line without a valid diagnosis pointer", E, _SRC_DX),
     Rule("dx-invalid", "Diagnosis not in the code set on the date of service", E, _SRC_DX),
     Rule("dx-header", "Diagnosis is a category header, not billable", E, _SRC_DX),
-    Rule("dx-initial-encounter", "Injury code with 7th character A (initial)", W, _SRC_DX),
+    Rule(
+        "dx-initial-encounter",
+        "Injury or fracture code with an initial-encounter 7th character (A, B, C)",
+        W,
+        f"{_DOC} §7, §10.7 (ICD-10-CM guidelines I.C.13.c, I.C.19.a)",
+    ),
     Rule("dx-unspecified-laterality", "Diagnosis with unspecified side", W, _SRC_DX),
     # codes
-    Rule("code-unknown", "Code not in the code table", E, "billing-rules §3"),
-    Rule("medicare-invalid-code", "Code not valid for Medicare", E, "billing-rules §3"),
+    Rule("code-unknown", "Code not in the code table", E, f"{_DOC} §3"),
+    Rule("medicare-invalid-code", "Code not valid for Medicare", E, f"{_DOC} §3"),
     Rule(
         "medicare-bundled-code",
         "Code bundled by Medicare, never paid separately",
         W,
-        "billing-rules §3, §8 (Medicare status B)",
+        f"{_DOC} §3, §8 (Medicare status B)",
     ),
-    Rule("ot-code-by-pt", "OT-only code billed by PT", E, "billing-rules §3"),
-    Rule("group-over-one-unit", "Group therapy billed over one unit", E, "billing-rules §6.8"),
+    Rule("ot-code-by-pt", "OT-only code billed by PT", E, f"{_DOC} §3"),
+    Rule(
+        "pta-evaluation",
+        "Evaluation or re-evaluation by a PT assistant",
+        E,
+        f"{_DOC} §10.3 (BPM 15 §230.1, §220.3)",
+    ),
+    Rule("group-over-one-unit", "Group therapy billed over one unit", E, f"{_DOC} §6.8"),
     # units and limits
     Rule("minutes-invalid", "Impossible minutes on a line", E, _SRC_UNITS),
     Rule("units-under-8", "Timed code under 8 minutes billed alone", E, _SRC_UNITS),
@@ -291,14 +384,19 @@ _CATALOGUE: tuple[Rule, ...] = (
         "units-total-over",
         "Timed units over what total timed minutes allow",
         E,
-        "billing-rules §1 rule 2 (MCPM 5 §20.2)",
+        f"{_DOC} §1 rule 2 (MCPM 5 §20.2)",
     ),
-    Rule("mue-exceeded", "Units over the code's daily limit (MUE)", E, "billing-rules §5.3 (MUE)"),
+    Rule(
+        "mue-exceeded",
+        "Units over the code's daily limit (MUE)",
+        E,
+        f"{_DOC} §5.3, §10.9 (MUE, MAI)",
+    ),
     Rule(
         "daily-cap-exceeded",
         "Timed units over the payer's daily cap",
         E,
-        "billing-rules §2 (payer caps)",
+        f"{_DOC} §2 (payer caps)",
     ),
     # edit pairs
     Rule("two-evaluations", "More than one PT evaluation or re-evaluation", E, _SRC_NCCI),
@@ -308,29 +406,52 @@ _CATALOGUE: tuple[Rule, ...] = (
         "ncci-indicator-0",
         "Code pair that no modifier can bypass",
         E,
-        "billing-rules §5.1-5.2 (NCCI PTP, indicator 0)",
+        f"{_DOC} §5.1-5.2 (NCCI PTP, indicator 0)",
     ),
     Rule(
         "ncci-needs-modifier",
         "Code pair billed without a distinct-service modifier",
         E,
-        "billing-rules §4, §5.1-5.2 (NCCI XI §P.2)",
+        f"{_DOC} §4, §5.1-5.2 (NCCI XI §P.2)",
+    ),
+    Rule(
+        "line-kept-off",
+        "Documented service kept off the claim by an edit",
+        W,
+        f"{_DOC} §5.1 (NCCI XI §P), §10.11",
     ),
     # modifiers
-    Rule("gp-missing", "Therapy code without GP", E, _SRC_MODS),
-    Rule("cq-missing", "Assistant's service without CQ", E, "billing-rules §4 CQ (de minimis [S])"),
-    Rule("kx-missing", "Over the KX threshold without KX", E, "billing-rules §4 KX"),
-    Rule("kx-premature", "KX far below the threshold", E, "billing-rules §4 KX"),
+    Rule(
+        "gp-missing",
+        "Service under a PT plan of care without GP",
+        E,
+        f"{_DOC} §4, §10.4 (MCPM 5 §10.2-10.3, §20.1)",
+    ),
+    Rule(
+        "cq-missing",
+        "Assistant's service without CQ",
+        E,
+        f"{_DOC} §4 CQ, §10.2 (CY2020 and CY2022 PFS final rules)",
+    ),
+    Rule("kx-missing", "Over the KX threshold without KX", E, _SRC_KX),
+    Rule("kx-premature", "KX far below the threshold", E, _SRC_KX),
     Rule(
         "kx-review-threshold",
         "Over the targeted medical review threshold",
         W,
-        "billing-rules §4 KX (review at $3,000)",
+        f"{_DOC} §4 KX (review at $3,000), §10.8",
     ),
-    Rule("modifier-25-on-therapy", "Modifier 25 on a therapy code", W, "billing-rules §4"),
+    Rule("modifier-25-on-therapy", "Modifier 25 on a therapy code", W, f"{_DOC} §4"),
     # plan of care
-    Rule("poc-missing", "No plan of care", E, "billing-rules §3, §6.1 (BPM 15 §220.1)"),
-    Rule("poc-outside-cert", "Date of service outside the plan or certification", E, _SRC_CERT),
+    Rule("poc-missing", "No plan of care", E, f"{_DOC} §3, §6.1, §10.5 (BPM 15 §220.1)"),
+    Rule("poc-before-start", "Date of service before the plan of care starts", E, _SRC_PLAN),
+    Rule("poc-outside-cert", "Date of service after the certification ended", E, _SRC_CERT),
+    Rule(
+        "poc-discharged",
+        "Visit after the plan of care was discharged",
+        E,
+        f"{_DOC} §10.5 (BPM 15 §220.1.1, §220.3)",
+    ),
     Rule("poc-cert-late", "Plan not certified within 30 days", E, _SRC_CERT),
     Rule("poc-cert-pending", "Plan not yet certified", W, _SRC_CERT),
     Rule("poc-cert-delayed", "Plan certified after 30 days", W, _SRC_CERT),
@@ -340,46 +461,101 @@ _CATALOGUE: tuple[Rule, ...] = (
         "progress-report-due",
         "Progress report due (10 treatment days)",
         E,
-        "billing-rules §6.3 (BPM 15 §220.3)",
+        f"{_DOC} §6.3 (BPM 15 §220.3)",
     ),
     Rule(
         "progress-report-by-pta",
         "Progress report written by an assistant",
         E,
-        "billing-rules §6.3 (BPM 15 §220.3)",
+        f"{_DOC} §6.3, §10.3 (BPM 15 §220.3)",
+    ),
+    # one claim per patient per day
+    Rule(
+        "duplicate-claim",
+        "Code already on another claim of the same patient and date (CARC 18)",
+        E,
+        f"{_DOC} §10.1 (CARC 18)",
+    ),
+    Rule(
+        "same-day-claim-closed",
+        "Another claim of the same day is already approved or submitted",
+        E,
+        _SRC_SAME_DAY,
+    ),
+    # timely filing
+    Rule("timely-filing-near", "Timely filing deadline near", W, _SRC_TIMELY),
+    Rule("timely-filing-passed", "Timely filing deadline passed", E, _SRC_TIMELY),
+    # reference data
+    Rule(
+        "reference-not-loaded",
+        "Reference figures not loaded for the date of service",
+        W,
+        f"{_DOC} §10.6",
     ),
 )
 
 RULES: Mapping[str, Rule] = MappingProxyType({rule.rule_id: rule for rule in _CATALOGUE})
 _RULE_ORDER = {rule_id: i for i, rule_id in enumerate(RULES)}
 
-# --- settings [U] and code groups ---------------------------------------------------------------
+# --- settings [U] and code groups -----------------------------------------------------------------
 
 # Payer kinds that follow Medicare's coding and certification rules; other payers vary [U].
 MEDICARE_RULE_KINDS = frozenset({PayerKind.MEDICARE, PayerKind.MEDICARE_ADVANTAGE})
 # Self-pay visits need no plan of care for billing.
 NO_PLAN_KINDS = frozenset({PayerKind.SELF_PAY})
-MEDICARE_REPLACEMENTS = MappingProxyType({"97014": "G0283"})
-
-PT_EVALUATIONS = frozenset({"97161", "97162", "97163", "97164"})
-OT_EVALUATIONS = frozenset({"97165", "97166", "97167", "97168"})
-REEVALUATION = "97164"
-TESTS_NOT_WITH_EVALUATION = frozenset({"97750", "97755", "97763"})
-NOT_WITH_REEVALUATION = frozenset({"97760", "97761"})
-GROUP_CODES = frozenset({"97150"})
-DISTINCT_MODIFIERS = frozenset({"59", "XE", "XS", "XP", "XU"})
+# Self-pay visits are not billed to a payer, so they need no modifiers (GP, CQ).
+NO_MODIFIER_KINDS = frozenset({PayerKind.SELF_PAY})
 REEVAL_MODIFIERS = frozenset({"59", "XU"})
+THERAPY_MODIFIERS_OF_OTHER_DISCIPLINES = ("GO", "GN")
 
 CERTIFICATION_DAYS = 30
 CERTIFICATION_MAX_SPAN_DAYS = 90
-RECERT_WARNING_DAYS = 7
+# A certification ending within this many days is "expiring": the scrubber's warning, the patient
+# page's badge and the dashboard all read this one number.
+RECERT_WARNING_DAYS = 14
 PROGRESS_REPORT_DAYS = 10
 KX_PREMATURE_FRACTION = Decimal("0.80")
 CQ_DE_MINIMIS_PERCENT = 10
+TIMELY_FILING_WARNING_DAYS = 30
 
-# Medical-necessity heuristic (billing-rules §6.5): a statement is "thin" when it has fewer than
-# MIN_NECESSITY_WORDS meaningful words (3+ letters, not a stop word) or no word that starts with
-# one of SKILLED_NEED_STEMS, i.e. it never says why a therapist's skill is needed.
+# A same-day claim still open for review is merged by the caller (docs/billing-rules.md §10.1);
+# any other status means the claim has left the clinic's hands and needs a corrected claim.
+OPEN_CLAIM_STATUSES = frozenset({"needs_review", "returned"})
+
+# MUE adjudication indicators (docs/billing-rules.md §10.9): what each means, and what to do.
+MAI_MEANINGS = MappingProxyType(
+    {
+        1: "MAI 1, a line edit: units over the MUE on one line are denied",
+        2: "MAI 2, an absolute per-day limit set by policy: units over it are denied and "
+        "cannot be appealed",
+        3: "MAI 3, a per-day limit from clinical benchmarks: a MAC may pay more on appeal "
+        "with documentation",
+    }
+)
+MAI_FIXES = MappingProxyType(
+    {
+        1: "Bill at most {limit} on the line; units over the MUE on one line are denied.",
+        2: "Bill at most {limit}; units over it are never paid, not even on appeal.",
+        3: "Bill at most {limit}, or, if more were medically necessary, expect the units over "
+        "it to be denied and appeal with the documentation.",
+    }
+)
+
+# 7th characters (docs/billing-rules.md §7, §10.7): A, B and C are initial encounters for injury
+# codes (chapter 19, S and T) and for the chapter 13 fracture categories below (compared
+# without the dot); other 7-character codes (e.g. M1A gout) carry no encounter.
+INITIAL_ENCOUNTER_CHARACTERS = frozenset("ABC")
+INJURY_CHAPTER_LETTERS = ("S", "T")
+FRACTURE_CATEGORIES_WITH_ENCOUNTER = ("M484", "M485", "M80", "M84", "M97")
+# The subsequent (routine healing) character for each initial one. B (open fracture) maps to E
+# only in the categories that split open fractures by type (C = type IIIA-C); elsewhere the
+# subsequent encounter is D for open and closed alike (checked against ICD-10-CM FY2026).
+SUBSEQUENT_FOR_INITIAL = MappingProxyType({"A": "D", "B": "D", "C": "F"})
+OPEN_FRACTURE_TYPED_CATEGORIES = frozenset({"S52", "S72", "S82"})
+
+# Medical-necessity heuristic (docs/billing-rules.md §6.5): a statement is "thin" when it has
+# fewer than MIN_NECESSITY_WORDS meaningful words (3+ letters, not a stop word) or no word that
+# starts with one of SKILLED_NEED_STEMS, i.e. it never says why a therapist's skill is needed.
 MIN_NECESSITY_WORDS = 12
 SKILLED_NEED_STEMS = (
     "skill", "therapist", "cue", "cueing", "facilitat", "progression", "assess", "instruct",
@@ -387,6 +563,29 @@ SKILLED_NEED_STEMS = (
     "unsafe", "monitor", "adjust", "prescri", "reevaluat", "re-evaluat", "complex", "tactile",
     "hands-on", "individualiz",
 )  # fmt: skip
+# Template phrases that would fit any patient (docs/billing-rules.md §10.12): they are removed
+# before the heuristic above judges what is left, so "skilled" inside them proves nothing.
+# Words are matched whole, case-insensitively, with any punctuation or spacing between them.
+TEMPLATE_PHRASES = (
+    "skilled services per the plan of care", "skilled services per plan of care",
+    "skilled services per poc", "skilled therapy per the plan of care",
+    "skilled therapy per plan of care", "skilled therapy per poc",
+    "skilled intervention per the plan of care", "skilled interventions per the plan of care",
+    "skilled intervention per poc", "skilled interventions per poc",
+    "continue per the plan of care", "continue per plan of care", "continue per poc",
+    "continue per plan", "continue with the plan of care", "continue with plan of care",
+    "continue with current plan", "continue with plan", "continue plan of care",
+    "continue poc", "per the plan of care", "per plan of care", "per poc",
+    "tolerated treatment well", "tolerated tx well", "tolerated session well",
+    "tolerated the session well", "tolerated well", "patient tolerated", "pt tolerated",
+    "as tolerated", "patient responded well", "pt responded well", "responded well to treatment",
+    "responded well", "progressing toward goals", "progressing towards goals",
+    "making progress toward goals", "medically necessary", "no adverse reactions",
+    "no adverse reaction", "no complaints",
+)  # fmt: skip
+# A statement whose normalised text (lower case, dates and digits removed, whitespace folded)
+# matches an earlier one at least this closely is a copy with a date or a few words changed.
+NEAR_COPY_RATIO = 0.9
 # Maintenance therapy is covered only when it needs a therapist's skill (Jimmo): the note must
 # say so in words starting with one of these.
 MAINTENANCE_SKILL_STEMS = ("skill", "therapist", "qualified")
@@ -407,17 +606,41 @@ _UNSPECIFIED_SIDE = re.compile(
     r"thigh|finger|thumb|toe|limb|extremity|eye|ear)s?\b",
     re.IGNORECASE,
 )
+# Longest phrase first at each position; the lookahead finds overlapping phrases too
+# ("patient tolerated" and "tolerated treatment well" in "patient tolerated treatment well").
+_TEMPLATE = re.compile(
+    r"\b(?=((?:"
+    + "|".join(
+        r"\W+".join(re.escape(word) for word in phrase.split())
+        for phrase in sorted(TEMPLATE_PHRASES, key=len, reverse=True)
+    )
+    + r")\b))",
+    re.IGNORECASE,
+)
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DATE = re.compile(
+    r"\b\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b"  # 4/14/2026, 2026-04-14, 14.4.
+    rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"  # April 14, 2026
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:,?\s+\d{{4}})?",  # 14 April 2026
+    re.IGNORECASE,
+)
+_DIGITS = re.compile(r"\d+")
 
 
-# --- entry point -------------------------------------------------------------------------------
+# --- entry point ----------------------------------------------------------------------------------
 
 
 def scrub(claim: ClaimFacts) -> ScrubResult:
-    """Check a claim against billing-rules §1-§7 and return its findings, errors first.
+    """Check a claim against docs/billing-rules.md §1-§7 and §10; return its findings, errors first.
 
     Rules and their sources are listed in ``RULES``. Payer scoping: coding, certification and
     progress-report rules that are Medicare's apply to ``MEDICARE_RULE_KINDS``; plan-of-care
-    rules apply to every payer but self-pay; KX rules only when the payer's ``kx_applies``.
+    rules apply to every payer but self-pay, and not to an evaluation-only visit (§10.5);
+    modifier rules (GP, CQ) to every payer but self-pay; KX rules only when the payer's
+    ``kx_applies``; timely filing only when ``claim.today`` and the payer's window are known.
     """
     ctx = _Context.build(claim)
     _check_necessity(ctx)
@@ -428,6 +651,10 @@ def scrub(claim: ClaimFacts) -> ScrubResult:
     _check_modifiers(ctx, units)
     _check_plan_of_care(ctx)
     _check_progress_report(ctx)
+    _check_same_day_claims(ctx)
+    _check_timely_filing(ctx)
+    _check_kept_off(ctx)
+    _check_reference(ctx)
 
     positions = {line.code: i for i, line in reversed(list(enumerate(claim.lines)))}
     findings = sorted(
@@ -496,22 +723,69 @@ class _Context:
         return facts is not None and facts.always_therapy
 
 
-# --- medical necessity (billing-rules §6.5) -----------------------------------------------------
+# --- medical necessity (docs/billing-rules.md §6.5, §10.12) ---------------------------------------
 
 
 def meaningful_words(text: str) -> list[str]:
-    """Words of 3+ letters that are not stop words (the necessity heuristic, billing-rules §6.5)."""
+    """Words of 3+ letters that are not stop words (the necessity heuristic, §6.5)."""
     return [w for w in _WORD.findall(text.lower()) if len(w) >= 3 and w not in STOP_WORDS]
 
 
 def states_skilled_need(text: str, stems: Iterable[str] = SKILLED_NEED_STEMS) -> bool:
-    """True when some word of ``text`` starts with a skilled-need stem (billing-rules §6.5)."""
+    """True when some word of ``text`` starts with a skilled-need stem (the heuristic, §6.5)."""
     stem_tuple = tuple(stems)
     return any(word.startswith(stem_tuple) for word in _WORD.findall(text.lower()))
 
 
+def _template_spans(text: str) -> list[tuple[int, int]]:
+    """Start and end of each template phrase, in order; a phrase inside another is left out."""
+    spans: list[tuple[int, int]] = []
+    for match in _TEMPLATE.finditer(text):
+        if not spans or match.end(1) > spans[-1][1]:
+            spans.append((match.start(1), match.end(1)))
+    return spans
+
+
+def template_phrases(text: str) -> list[str]:
+    """The ``TEMPLATE_PHRASES`` found in ``text``, in order, as written (§10.12)."""
+    return [" ".join(text[start:end].split()) for start, end in _template_spans(text)]
+
+
+def without_template_phrases(text: str) -> str:
+    """``text`` with every template phrase removed: what is left to show skilled need (§10.12)."""
+    kept: list[str] = []
+    position = 0
+    for start, end in _template_spans(text):
+        if start > position:
+            kept.append(text[position:start])
+        position = max(position, end)
+    kept.append(text[position:])
+    return " ".join(" ".join(kept).split())
+
+
 def _normalise(text: str) -> str:
     return " ".join(text.lower().split())
+
+
+def normalise_for_copy(text: str) -> str:
+    """Lower case, dates and digits removed, whitespace folded: the text a copy is judged on
+    (docs/billing-rules.md §10.12: a statement with a date or a few words changed is a copy)."""
+    return " ".join(_DIGITS.sub(" ", _DATE.sub(" ", text.lower())).split())
+
+
+def _near_copy_ratio(text: str, earlier: str) -> float | None:
+    """The ``difflib.SequenceMatcher`` ratio of the two normalised texts when it is at least
+    ``NEAR_COPY_RATIO``, else None (also when either text is empty)."""
+    a, b = normalise_for_copy(text), normalise_for_copy(earlier)
+    if not a or not b:
+        return None
+    # autojunk off: on text over 200 characters it would treat spaces and common letters as junk.
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    # The cheap upper bounds rule most statements out before the quadratic ratio().
+    if matcher.real_quick_ratio() < NEAR_COPY_RATIO or matcher.quick_ratio() < NEAR_COPY_RATIO:
+        return None
+    ratio = matcher.ratio()
+    return ratio if ratio >= NEAR_COPY_RATIO else None
 
 
 def _check_necessity(ctx: _Context) -> None:
@@ -525,8 +799,10 @@ def _check_necessity(ctx: _Context) -> None:
             "intervention and the goal it serves.",
         )
         return
-    words = meaningful_words(statement)
-    skilled = states_skilled_need(statement)
+    templates = template_phrases(statement)
+    rest = without_template_phrases(statement) if templates else statement
+    words = meaningful_words(rest)
+    skilled = states_skilled_need(rest)
     if len(words) < MIN_NECESSITY_WORDS or not skilled:
         problems = []
         if len(words) < MIN_NECESSITY_WORDS:
@@ -537,25 +813,26 @@ def _check_necessity(ctx: _Context) -> None:
             problems.append(
                 "no words stating skilled need (e.g. skilled, cues, assess, progression)"
             )
-        ctx.add(
-            "necessity-thin",
-            f'The necessity statement "{_clip(statement)}" has ' + " and ".join(problems) + ".",
-            "Say what skill the therapist provided (cueing, manual technique, progression, "
-            "assessment of response) and why the patient's condition needs it.",
-        )
-    normalised = _normalise(statement)
-    for visit in sorted(ctx.claim.history, key=lambda v: v.visit_date, reverse=True):
-        if visit.visit_date < ctx.claim.date_of_service and (
-            _normalise(visit.medical_necessity) == normalised
-        ):
+        if templates:
+            quoted = ", ".join(f'"{phrase}"' for phrase in dict.fromkeys(templates))
             ctx.add(
-                "necessity-copied",
-                "The necessity statement is word for word the one of the visit on "
-                f"{visit.visit_date.isoformat()}.",
-                "Write today's statement from today's findings: what changed, what skill was "
-                "needed today.",
+                "necessity-template",
+                f'The necessity statement "{_clip(statement)}" is made of template phrases '
+                f"that would fit any patient ({quoted}); without them it has "
+                + " and ".join(problems)
+                + ".",
+                "Replace the template phrases with this patient's need: the impairment, the "
+                "skilled intervention only a therapist can provide (cueing, manual technique, "
+                "progression, assessment of response) and the goal it serves.",
             )
-            break
+        else:
+            ctx.add(
+                "necessity-thin",
+                f'The necessity statement "{_clip(statement)}" has ' + " and ".join(problems) + ".",
+                "Say what skill the therapist provided (cueing, manual technique, progression, "
+                "assessment of response) and why the patient's condition needs it.",
+            )
+    _check_copied(ctx, statement)
     assessment_and_plan = " ".join((statement, note.assessment, note.plan))
     if _MAINTENANCE.search(assessment_and_plan) and not states_skilled_need(
         assessment_and_plan, MAINTENANCE_SKILL_STEMS
@@ -569,11 +846,62 @@ def _check_necessity(ctx: _Context) -> None:
         )
 
 
+def _check_copied(ctx: _Context, statement: str) -> None:
+    """The latest earlier visit whose statement this one copies, word for word or nearly."""
+    exact = _normalise(statement)
+    for visit in sorted(ctx.claim.history, key=lambda v: v.visit_date, reverse=True):
+        if visit.visit_date >= ctx.claim.date_of_service:
+            continue
+        if _normalise(visit.medical_necessity) == exact:
+            how = "word for word"
+        else:
+            ratio = _near_copy_ratio(statement, visit.medical_necessity)
+            if ratio is None:
+                continue
+            how = f"nearly word for word ({ratio:.0%} the same once dates and numbers are removed)"
+        ctx.add(
+            "necessity-copied",
+            f"The necessity statement is {how} the one of the visit on "
+            f"{visit.visit_date.isoformat()}.",
+            "Write today's statement from today's findings: what changed, what skill was "
+            "needed today.",
+        )
+        return
+
+
 def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\N{HORIZONTAL ELLIPSIS}"
 
 
-# --- diagnoses (billing-rules §7) ---------------------------------------------------------------
+# --- diagnoses (docs/billing-rules.md §7, §10.7) --------------------------------------------------
+
+
+def is_initial_encounter(code: str) -> bool:
+    """True for a 7-character code whose 7th character marks an initial encounter (A, B, C) on
+    an injury code (S, T) or a chapter 13 fracture code (M48.4, M48.5, M80, M84, M97); §10.7."""
+    compact = code.strip().replace(".", "").upper()
+    return (
+        len(compact) == 7
+        and compact[-1] in INITIAL_ENCOUNTER_CHARACTERS
+        and compact.startswith(INJURY_CHAPTER_LETTERS + FRACTURE_CATEGORIES_WITH_ENCOUNTER)
+    )
+
+
+def subsequent_encounter_code(code: str) -> str | None:
+    """The routine-healing subsequent-encounter code for an initial-encounter code, else None.
+
+    A → D; C (open fracture type IIIA-C) → F; B → E in the categories that type open fractures
+    (S52, S72, S82), else D. The caller should still find the code in the set in force.
+    """
+    if not is_initial_encounter(code):
+        return None
+    compact = code.strip().replace(".", "").upper()
+    initial = compact[-1]
+    if initial == "B" and compact[:3] in OPEN_FRACTURE_TYPED_CATEGORIES:
+        later = "E"
+    else:
+        later = SUBSEQUENT_FOR_INITIAL[initial]
+    return f"{compact[:3]}.{compact[3:6]}{later}"
 
 
 def _check_diagnoses(ctx: _Context) -> None:
@@ -621,13 +949,16 @@ def _check_diagnoses(ctx: _Context) -> None:
                 f"Pick the most specific child code under {dx.code}.",
             )
             continue
-        compact = dx.code.replace(".", "").upper()
-        if compact[:1] in ("S", "T") and len(compact) == 7 and compact.endswith("A"):
+        subsequent = subsequent_encounter_code(dx.code)
+        if subsequent is not None:
+            upper = dx.code.strip().upper()
+            kind = "an injury" if upper.startswith(INJURY_CHAPTER_LETTERS) else "a fracture"
             ctx.add(
                 "dx-initial-encounter",
-                f"{dx.code} has 7th character A (initial encounter, active treatment).",
-                f"Outpatient PT usually codes D (subsequent encounter): {compact[:3]}."
-                f"{compact[3:6]}D, unless the patient is still in active treatment.",
+                f"{dx.code} is {kind} code with 7th character {upper[-1]} (initial encounter, "
+                "active treatment).",
+                f"Outpatient PT usually codes the subsequent encounter ({subsequent[-1]}, routine "
+                f"healing): {subsequent}, unless the patient is still in active treatment.",
             )
         if _UNSPECIFIED_SIDE.search(dx.title):
             ctx.add(
@@ -638,7 +969,7 @@ def _check_diagnoses(ctx: _Context) -> None:
             )
 
 
-# --- codes (billing-rules §3, §6.8) -------------------------------------------------------------
+# --- codes (docs/billing-rules.md §3, §6.8, §10.3) ------------------------------------------------
 
 
 def _check_codes(ctx: _Context) -> None:
@@ -676,6 +1007,8 @@ def _check_codes(ctx: _Context) -> None:
                 "Use the PT code (97161-97164 for evaluations).",
                 code,
             )
+        if code in PT_ONLY_CODES:
+            _check_pt_only(ctx, code, lines)
         units = sum(line.units for line in lines)
         if (code in GROUP_CODES or facts.category == "group") and units > 1:
             ctx.add(
@@ -685,6 +1018,24 @@ def _check_codes(ctx: _Context) -> None:
                 f"Bill {code} x 1.",
                 code,
             )
+
+
+def _check_pt_only(ctx: _Context, code: str, lines: list[ClaimLine]) -> None:
+    """An evaluation or re-evaluation is the PT's: a PTA may not bill or write it (§10.3)."""
+    if ctx.claim.therapist_credential == Credential.PTA:
+        who = "the claim's treating clinician is a PTA"
+    elif any(line.by_assistant for line in lines):
+        who = "the line is marked as furnished by the assistant"
+    else:
+        return
+    ctx.add(
+        "pta-evaluation",
+        f"{code} is a PT evaluation or re-evaluation, but {who}: a PTA may not perform, write "
+        "or bill it.",
+        f"Have the PT perform, document and bill {code} (a PTA may contribute data), or remove "
+        "it from this claim.",
+        code,
+    )
 
 
 def _cut_by_cap(code: str, billed: int, ctx: _Context, timed_billed: int) -> bool:
@@ -698,7 +1049,7 @@ def _cut_by_cap(code: str, billed: int, ctx: _Context, timed_billed: int) -> boo
     return cap is not None and timed_billed >= cap
 
 
-# --- units (billing-rules §1, §2, §5.3) ---------------------------------------------------------
+# --- units (docs/billing-rules.md §1, §2, §5.3, §10.9) --------------------------------------------
 
 
 def _check_units(ctx: _Context) -> UnitsResult | None:
@@ -813,13 +1164,20 @@ def _check_units(ctx: _Context) -> UnitsResult | None:
             f"{units_for_minutes(total)}.",
             f"Share {_n(supported.total_timed_units, 'unit')} among the timed codes: {share}.",
         )
+    mais = {limit.code: limit.mai for limit in claim.unit_limits}
     for code, units in billed.items():
         limit = limits.get(code)
         if limit is not None and units > limit:
+            mai = mais.get(code)
+            meaning = MAI_MEANINGS.get(mai) if mai is not None else None
+            fix = MAI_FIXES.get(mai) if mai is not None else None
             ctx.add(
                 "mue-exceeded",
-                f"{code}: {units} units billed; the daily limit (MUE) is {limit}.",
-                f"Bill at most {limit}; units over the MUE are denied.",
+                f"{code}: {units} units billed; the daily limit (MUE) is {limit}"
+                + (f" ({meaning})." if meaning else "."),
+                fix.format(limit=limit)
+                if fix
+                else f"Bill at most {limit}; units over the MUE are denied.",
                 code,
             )
     cap = payer.daily_timed_unit_cap
@@ -853,7 +1211,7 @@ def _n(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-# --- edit pairs (billing-rules §5.1, §5.2) -------------------------------------------------------
+# --- edit pairs (docs/billing-rules.md §5.1, §5.2) ------------------------------------------------
 
 
 def _has_all(lines: list[ClaimLine], modifiers: frozenset[str]) -> bool:
@@ -942,53 +1300,21 @@ def _check_edit_pairs(ctx: _Context) -> None:
             )
 
 
-# --- modifiers (billing-rules §4) ---------------------------------------------------------------
+# --- modifiers (docs/billing-rules.md §4, §10.2, §10.4, §10.8) ------------------------------------
 
 
 def _check_modifiers(ctx: _Context, units: UnitsResult | None) -> None:
     claim = ctx.claim
-    by_pta = claim.therapist_credential == Credential.PTA
-    cq_units = {line.code: line.cq_units for line in units.lines} if units else {}
+    needs_modifiers = claim.payer.kind not in NO_MODIFIER_KINDS
+    engine = {line.code: line.cq_units for line in units.lines} if units else {}
     for code, lines in ctx.lines_by_code.items():
-        if not ctx.is_therapy(code):
-            continue
-        if any("GP" not in line.modifiers for line in lines):
-            others = sorted({m for line in lines for m in line.modifiers if m in ("GO", "GN")})
-            ctx.add(
-                "gp-missing",
-                f"{code} is an always-therapy code billed without GP"
-                + (f" (it carries {', '.join(others)}, which is for OT/SLP)." if others else "."),
-                f"Append GP to {code} (PT plan of care).",
-                code,
-            )
-        for line in lines:
-            if "CQ" in line.modifiers:
-                continue
-            over = line.pta_minutes > 0 and (
-                line.pta_minutes * 100 > CQ_DE_MINIMIS_PERCENT * line.minutes
-            )
-            if by_pta or over:
-                why = (
-                    "the visit was furnished by a PTA"
-                    if by_pta
-                    else f"the assistant furnished {line.pta_minutes} of its {line.minutes} "
-                    "minutes (over 10%)"
-                )
-                n = cq_units.get(code, 0)
-                ctx.add(
-                    "cq-missing",
-                    f"{code}: {why}, but the line has no CQ.",
-                    f"Append CQ (with GP) to {code}"
-                    + (
-                        f", or split it: {_n(n, 'unit')} furnished in whole or part by the "
-                        "assistant on a GP CQ line."
-                        if n and not by_pta
-                        else "."
-                    ),
-                    code,
-                )
-                break
-        if any("25" in line.modifiers for line in lines):
+        facts = ctx.facts.get(code)
+        if facts is None:
+            continue  # code-unknown says it
+        if needs_modifiers:
+            _check_gp(ctx, code, lines, facts)
+            _check_cq(ctx, code, lines, facts, engine.get(code, 0))
+        if facts.always_therapy and any("25" in line.modifiers for line in lines):
             ctx.add(
                 "modifier-25-on-therapy",
                 f"{code} carries modifier 25, which is for E/M services only.",
@@ -996,6 +1322,80 @@ def _check_modifiers(ctx: _Context, units: UnitsResult | None) -> None:
                 code,
             )
     _check_kx(ctx)
+
+
+def _check_gp(ctx: _Context, code: str, lines: list[ClaimLine], facts: CodeFacts) -> None:
+    """GP on every line under a PT plan of care, "sometimes therapy" codes included (§10.4)."""
+    if all("GP" in line.modifiers for line in lines):
+        return
+    others = sorted(
+        {m for line in lines for m in line.modifiers if m in THERAPY_MODIFIERS_OF_OTHER_DISCIPLINES}
+    )
+    what = (
+        f"{code} is an always-therapy code billed without GP"
+        if facts.always_therapy
+        else f'{code} is billed under the PT plan of care without GP ("sometimes therapy" codes '
+        "need GP too when a therapist furnishes them)"
+    )
+    ctx.add(
+        "gp-missing",
+        what + (f" (it carries {', '.join(others)}, which is for OT/SLP)." if others else "."),
+        f"Append GP to {code} (PT plan of care).",
+        code,
+    )
+
+
+def _check_cq(
+    ctx: _Context, code: str, lines: list[ClaimLine], facts: CodeFacts, engine_cq_units: int
+) -> None:
+    """CQ on the assistant's share (§4, §10.2).
+
+    A visit by a PTA: every line. An untimed line furnished by the assistant: CQ whatever its
+    minutes. Otherwise the units engine says how many of the code's units carry CQ
+    (``UnitLine.cq_units``); fewer units billed with CQ is a finding, more is left alone.
+    Evaluations are left to pta-evaluation: CQ never makes them billable.
+    """
+    if code in PT_ONLY_CODES:
+        return
+    without_cq = [line for line in lines if "CQ" not in line.modifiers]
+    if not without_cq:
+        return
+    if ctx.claim.therapist_credential == Credential.PTA:
+        ctx.add(
+            "cq-missing",
+            f"{code}: the visit was furnished by a PTA, but the line has no CQ.",
+            f"Append CQ (with GP) to {code}.",
+            code,
+        )
+        return
+    if not facts.timed and any(line.by_assistant for line in without_cq):
+        ctx.add(
+            "cq-missing",
+            f"{code} is untimed and was furnished in whole or part by the assistant, but the "
+            "line has no CQ (an untimed PTA service carries CQ whatever its minutes).",
+            f"Append CQ (with GP) to {code}.",
+            code,
+        )
+        return
+    billed_cq = sum(line.units for line in lines if "CQ" in line.modifiers)
+    if engine_cq_units <= 0 or billed_cq >= engine_cq_units:
+        return
+    minutes = sum(line.minutes for line in lines)
+    pta = sum(line.pta_minutes for line in lines)
+    units = sum(line.units for line in lines)
+    fix = (
+        f"Append CQ (with GP) to {code}."
+        if billed_cq == 0 and engine_cq_units >= units
+        else f"Split {code}: {_n(engine_cq_units, 'unit')} furnished in whole or part by the "
+        "assistant on a GP CQ line, the rest on a GP line."
+    )
+    ctx.add(
+        "cq-missing",
+        f"{code}: the assistant furnished {pta} of its {minutes} minutes, so "
+        f"{_n(engine_cq_units, 'unit')} must carry CQ, but {billed_cq} billed with CQ.",
+        fix,
+        code,
+    )
 
 
 def _check_kx(ctx: _Context) -> None:
@@ -1041,13 +1441,24 @@ def _check_kx(ctx: _Context) -> None:
         )
 
 
-# --- plan of care and certification (billing-rules §6.1, §6.2) ------------------------------------
+# --- plan of care and certification (docs/billing-rules.md §6.1, §6.2, §10.5) ---------------------
+
+
+def is_evaluation_only(codes: Iterable[str]) -> bool:
+    """True when every code is a PT evaluation or re-evaluation (97161-97164) and there is at
+    least one: such a visit needs no prior plan of care (docs/billing-rules.md §10.5)."""
+    billed = set(codes)
+    return bool(billed) and billed <= PT_EVALUATIONS
 
 
 def _check_plan_of_care(ctx: _Context) -> None:
     claim = ctx.claim
     therapy = [code for code in ctx.billed() if ctx.is_therapy(code)]
-    if not therapy or claim.payer.kind in NO_PLAN_KINDS:
+    if (
+        not therapy
+        or claim.payer.kind in NO_PLAN_KINDS
+        or is_evaluation_only(line.code for line in claim.lines if line.units > 0)
+    ):
         return
     plan = claim.plan_of_care
     dos = claim.date_of_service
@@ -1060,12 +1471,26 @@ def _check_plan_of_care(ctx: _Context) -> None:
             "amount, frequency and duration of services.",
         )
         return
+    if (
+        plan.status == PLAN_DISCHARGED
+        and plan.discharged_on is not None
+        and plan.discharged_on < dos
+    ):
+        ctx.add(
+            "poc-discharged",
+            f"The plan of care was discharged on {plan.discharged_on.isoformat()}, before the "
+            f"date of service {dos.isoformat()}: a discharged plan covers no later visit.",
+            "Start a new episode: a PT evaluation and a new plan of care (certified) before "
+            "treatment is billed.",
+        )
+        return  # the plan is not in force: its certification no longer matters
     if dos < plan.start_date:
         ctx.add(
-            "poc-outside-cert",
+            "poc-before-start",
             f"The date of service {dos.isoformat()} is before the plan starts "
             f"({plan.start_date.isoformat()}).",
-            "Attach the claim to the plan in force on the date of service.",
+            "Attach the claim to the plan in force on the date of service, or correct the "
+            "plan's start date.",
         )
     elif plan.cert_through is not None and dos > plan.cert_through:
         ctx.add(
@@ -1120,11 +1545,11 @@ def _check_plan_of_care(ctx: _Context) -> None:
             )
 
 
-# --- progress report (billing-rules §6.3) --------------------------------------------------------
+# --- progress report (docs/billing-rules.md §6.3) -------------------------------------------------
 
 
 def treatment_days_since_report(claim: ClaimFacts) -> int:
-    """Treatment days since the last progress report, counting this visit (billing-rules §6.3).
+    """Treatment days since the last progress report, counting this visit (§6.3).
 
     Days without a visit do not count. Without an earlier report, the count starts at the plan's
     first visit (the evaluation), or with the earliest visit on record when there is no plan.
@@ -1162,4 +1587,125 @@ def _check_progress_report(ctx: _Context) -> None:
             f"care); one is due at least every {PROGRESS_REPORT_DAYS} treatment days.",
             "Have the PT write a progress report at this visit"
             + (" (a PTA cannot write it: schedule the PT)." if by_pta else "."),
+        )
+
+
+# --- one claim per patient per day (docs/billing-rules.md §10.1) ----------------------------------
+
+
+def _check_same_day_claims(ctx: _Context) -> None:
+    others = ctx.claim.same_day_claims
+    if not others:
+        return
+    for code in dict.fromkeys(line.code for line in ctx.claim.lines if line.units > 0):
+        on = [other for other in others if code in other.codes]
+        if not on:
+            continue
+        names = _claim_names(on)
+        ctx.add(
+            "duplicate-claim",
+            f"{code} is also billed on {names} for the same patient and date of service: the "
+            "payer denies the second as a duplicate (CARC 18).",
+            f"Bill {code} once for the day: merge this session into {names} (or a corrected "
+            "claim of it) instead of sending a second claim.",
+            code,
+        )
+    for other in others:
+        if other.status in OPEN_CLAIM_STATUSES:
+            continue  # the caller merges an open claim of the day into one
+        ctx.add(
+            "same-day-claim-closed",
+            f"Claim {other.claim_id} of the same patient and date is already {other.status}: "
+            "the day's timed minutes must be billed on one claim.",
+            f"Make a corrected claim of claim {other.claim_id} with this session's services "
+            "(units recomputed over the day's pooled minutes) instead of approving this one.",
+        )
+
+
+def _claim_names(claims: list[SameDayClaim]) -> str:
+    ids = [str(other.claim_id) for other in claims]
+    if len(ids) == 1:
+        return f"claim {ids[0]}"
+    return f"claims {', '.join(ids[:-1])} and {ids[-1]}"
+
+
+# --- timely filing (docs/billing-rules.md §10.10) -------------------------------------------------
+
+
+def timely_filing_deadline(claim: ClaimFacts) -> date | None:
+    """The last day the payer accepts the claim: the date of service plus the payer's window
+    (Medicare's 12 months given as 365 days); None when the window is unknown (§10.10)."""
+    days = claim.payer.timely_filing_days
+    return None if days is None else claim.date_of_service + timedelta(days=days)
+
+
+def _check_timely_filing(ctx: _Context) -> None:
+    claim = ctx.claim
+    deadline = timely_filing_deadline(claim)
+    if claim.today is None or deadline is None:
+        return
+    window = (
+        f"{claim.payer.name} accepts claims for {_n(claim.payer.timely_filing_days or 0, 'day')}"
+    )
+    left = (deadline - claim.today).days
+    if left < 0:
+        ctx.add(
+            "timely-filing-passed",
+            f"The filing deadline passed on {deadline.isoformat()}, {_n(-left, 'day')} ago: "
+            f"{window} after the date of service ({claim.date_of_service.isoformat()}).",
+            "Do not submit as is: check whether an exception applies (e.g. retroactive "
+            "eligibility or an administrative error) and keep the proof; otherwise the payer "
+            "denies the claim as filed late.",
+        )
+    elif left <= TIMELY_FILING_WARNING_DAYS:
+        ctx.add(
+            "timely-filing-near",
+            f"The filing deadline is {deadline.isoformat()}, {_n(left, 'day')} from today: "
+            f"{window} after the date of service ({claim.date_of_service.isoformat()}).",
+            "Review and submit this claim first; after the deadline the payer denies it.",
+        )
+
+
+# --- reference data (docs/billing-rules.md §10.6) -------------------------------------------------
+
+
+def _check_kept_off(ctx: _Context) -> None:
+    """A documented code that is not on the claim because a billed code blocks it: an
+    indicator-0 edit pair or a code not separately reportable with the day's evaluation."""
+    billed = set(ctx.billed())
+    kept_off = [c for c in dict.fromkeys(ctx.claim.documented_codes) if c not in billed]
+    if not kept_off:
+        return
+    day = ctx.claim.date_of_service
+    blockers: dict[str, str] = {}
+    for column1, column2 in not_separately_reportable(billed | set(kept_off)):
+        if column1 in billed and column2 in kept_off:
+            blockers.setdefault(column2, column1)
+    for pair in ctx.claim.edit_pairs:
+        if (
+            pair.modifier_indicator == 0
+            and pair.column1 in billed
+            and pair.column2 in kept_off
+            and pair.in_force(day)
+        ):
+            blockers.setdefault(pair.column2, pair.column1)
+    for code in kept_off:
+        if code in blockers:
+            ctx.add(
+                "line-kept-off",
+                f"{code} is in the treatment note but kept off the claim: it cannot be billed "
+                f"with {blockers[code]} on the same day, and no modifier bypasses that.",
+                f"Nothing to bill for {code}; keep its minutes in the note. If {code} was the "
+                f"service actually performed instead of {blockers[code]}, correct the codes.",
+                code,
+            )
+
+
+def _check_reference(ctx: _Context) -> None:
+    for sentence in ctx.claim.missing_reference:
+        ctx.add(
+            "reference-not-loaded",
+            sentence,
+            "Load the figures in force on the date of service (admin import), then rescrub; "
+            "until then check the affected findings by hand.",
         )

@@ -1,10 +1,9 @@
-"""Service: scrub claims. Looks up the facts `claims.scrubber` needs and stores its findings
-as flags on the claim.
+"""Service: scrub stored claims. Their facts come from the one facts builder (`claims.facts`),
+their lines from the database as saved, and the findings are stored as flags on the claim.
 
-Built for batches (`claims_scrub`): the code tables are read once, and the per-claim facts
-(sessions, plans, earlier visits, diagnoses, year-to-date amounts) with a fixed number of
-queries per batch, as plain values rather than model instances, so `manage.py rescrub` costs
-neither a query nor an ORM object per claim and earlier visit.
+Built for batches (`claims_scrub`): the code tables are read once, and the per-claim facts with a
+fixed number of queries per batch, as plain values rather than model instances, so `manage.py
+rescrub` costs neither a query nor an ORM object per claim and earlier visit.
 """
 
 from __future__ import annotations
@@ -14,9 +13,8 @@ import multiprocessing
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import NamedTuple
 
 from django.db import connection, connections, transaction
 from django.db.models import F
@@ -24,108 +22,26 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from claims import scrubber as rules
+from claims.facts import ClaimSpec, ReferenceFacts, claims_context, pool_notes
 from claims.models import (
     Claim,
     ClaimFlag,
     ClaimLine,
     ClaimStatus,
     FlagStatus,
-    PlanOfCare,
+    SessionService,
     Severity,
     TreatmentSession,
 )
-from coding.models import BillingCode, EditPair, FeeYear, Icd10Code, Payer, UnitLimit
-from coding.units import Method
 
-HISTORY_VISITS = 60  # earlier visits looked at: enough for copied notes and progress reports
-
-
-@dataclass
-class ReferenceFacts:
-    """The code tables (and payers), read once per batch or once per re-scrub run."""
-
-    codes: dict[str, rules.CodeFacts]
-    pairs: list[EditPair]
-    limits: dict[str, list[UnitLimit]]
-    years: dict[int, FeeYear]
-    payers: dict[int, rules.Payer]
-    # Edit pairs and unit limits per set of codes (and day): few distinct ones in a batch.
-    _memo: dict[tuple[object, ...], tuple[object, ...]] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls) -> ReferenceFacts:
-        codes = {
-            c.code: rules.CodeFacts(
-                code=c.code,
-                timed=c.timed,
-                always_therapy=c.always_therapy,
-                category=c.category,
-                discipline=rules.Discipline(c.discipline),
-                medicare_status=rules.MedicareStatus(c.medicare_status),
-            )
-            for c in BillingCode.objects.all()
-        }
-        limits: dict[str, list[UnitLimit]] = defaultdict(list)
-        for limit in UnitLimit.objects.order_by("effective"):
-            limits[limit.billing_code_id].append(limit)
-        return cls(
-            codes=codes,
-            pairs=list(EditPair.objects.all()),
-            limits=dict(limits),
-            years={y.year: y for y in FeeYear.objects.all()},
-            payers={
-                p.pk: rules.Payer(
-                    name=p.name,
-                    kind=rules.PayerKind(p.kind),
-                    unit_method=Method(p.unit_method),
-                    daily_timed_unit_cap=p.daily_timed_unit_cap,
-                    kx_applies=p.kx_applies,
-                )
-                for p in Payer.objects.all()
-            },
-        )
-
-    def unit_limits(self, codes: set[str], day: dt.date) -> tuple[rules.UnitLimit, ...]:
-        key = ("limits", frozenset(codes), day)
-        if key not in self._memo:
-            found = []
-            for code in sorted(codes):
-                in_force = [lim for lim in self.limits.get(code, []) if lim.effective <= day]
-                if in_force:
-                    found.append(rules.UnitLimit(code, in_force[-1].max_units))
-            self._memo[key] = tuple(found)
-        return self._memo[key]  # type: ignore[return-value]
-
-    def edit_pairs(self, codes: set[str]) -> tuple[rules.EditPair, ...]:
-        key = ("pairs", frozenset(codes))
-        if key not in self._memo:
-            self._memo[key] = tuple(
-                rules.EditPair(
-                    p.column1_id, p.column2_id, p.modifier_indicator, p.effective, p.deletion
-                )
-                for p in self.pairs
-                if p.column1_id in codes and p.column2_id in codes
-            )
-        return self._memo[key]  # type: ignore[return-value]
-
-
-class Visit(NamedTuple):
-    session_id: int
-    date_of_service: dt.date
-    earlier: rules.EarlierVisit  # as the scrubber sees it when the visit is in the history
-
-
-class Plan(NamedTuple):
-    start_date: dt.date
-    certified_on: dt.date | None
-    cert_through: dt.date
+__all__ = ["ReferenceFacts", "claim_scrub", "claims_scrub", "open_claims_rescrub"]
 
 
 @dataclass
 class ClaimRow:
-    """One claim as the scrubber reads it: the claim, its session's note and its lines.
-    Plain values (one query each for the claims and for their lines), not model instances:
-    a re-scrub reads thousands of them."""
+    """One claim as the scrubber reads it: the claim, its sessions' notes and its lines.
+    Plain values (one query each for the claims, their sessions and their lines), not model
+    instances: a re-scrub reads thousands of them."""
 
     pk: int
     patient_id: int
@@ -135,52 +51,29 @@ class ClaimRow:
     open_errors: int
     open_warnings: int
     credential: str
-    session_id: int
     diagnoses: list[str]
-    note: rules.VisitNote
+    notes: list[rules.VisitNote] = field(default_factory=list)
     lines: list[rules.ClaimLine] = field(default_factory=list)
+    documented: list[str] = field(default_factory=list)
+
+    def spec(self) -> ClaimSpec:
+        return ClaimSpec(
+            patient_id=self.patient_id,
+            payer_id=self.payer_id,
+            date_of_service=self.date_of_service,
+            credential=self.credential or "PT",
+            diagnoses=tuple(self.diagnoses),
+            note=pool_notes(self.notes) if self.notes else rules.VisitNote(""),
+            codes=frozenset(line.code for line in self.lines),
+            claim_id=self.pk,
+            documented_codes=tuple(dict.fromkeys(self.documented)),
+        )
 
 
 def _claim_rows(claim_ids: Sequence[int]) -> list[ClaimRow]:
     rows = [
-        ClaimRow(
-            pk=pk,
-            patient_id=patient_id,
-            payer_id=payer_id,
-            date_of_service=day,
-            expected_amount=amount,
-            open_errors=errors,
-            open_warnings=warnings,
-            credential=credential,
-            session_id=session_id,
-            diagnoses=diagnoses,
-            note=rules.VisitNote(
-                medical_necessity=necessity,
-                subjective=subjective,
-                objective=objective,
-                assessment=assessment,
-                plan=plan,
-                includes_progress_report=progress,
-            ),
-        )
-        for (
-            pk,
-            patient_id,
-            payer_id,
-            day,
-            amount,
-            errors,
-            warnings,
-            credential,
-            session_id,
-            diagnoses,
-            necessity,
-            subjective,
-            objective,
-            assessment,
-            plan,
-            progress,
-        ) in Claim.objects.filter(pk__in=claim_ids)
+        ClaimRow(*values)
+        for values in Claim.objects.filter(pk__in=claim_ids)
         .order_by("pk")
         .values_list(
             "pk",
@@ -191,17 +84,31 @@ def _claim_rows(claim_ids: Sequence[int]) -> list[ClaimRow]:
             "open_errors",
             "open_warnings",
             "therapist__credential",
-            "session_id",
-            "session__diagnoses",
-            "session__medical_necessity",
-            "session__subjective",
-            "session__objective",
-            "session__assessment",
-            "session__plan",
-            "session__is_progress_report",
+            "diagnoses",
         )
     ]
     by_pk = {row.pk: row for row in rows}
+    notes = (
+        TreatmentSession.objects.filter(claim__in=by_pk)
+        .order_by("claim_id", "pk")
+        .values_list(
+            "claim_id",
+            "medical_necessity",
+            "subjective",
+            "objective",
+            "assessment",
+            "plan",
+            "is_progress_report",
+        )
+    )
+    for claim_id, *note in notes:
+        by_pk[claim_id].notes.append(rules.VisitNote(*note))
+    for claim_id, code in (
+        SessionService.objects.filter(session__claim__in=by_pk)
+        .order_by("session__claim_id", "session_id", "position")
+        .values_list("session__claim_id", "billing_code_id")
+    ):
+        by_pk[claim_id].documented.append(code)
     lines = (
         ClaimLine.objects.filter(claim__in=by_pk)
         .order_by("claim_id", "position")  # not "claim": that would join to sort by its date
@@ -213,9 +120,10 @@ def _claim_rows(claim_ids: Sequence[int]) -> list[ClaimRow]:
             "minutes",
             "pta_minutes",
             "dx_pointers",
+            "by_assistant",
         )
     )
-    for claim_id, code, units, modifiers, minutes, pta_minutes, pointers in lines:
+    for claim_id, code, units, modifiers, minutes, pta_minutes, pointers, assistant in lines:
         by_pk[claim_id].lines.append(
             rules.ClaimLine(
                 code=code,
@@ -224,125 +132,28 @@ def _claim_rows(claim_ids: Sequence[int]) -> list[ClaimRow]:
                 minutes=minutes,
                 pta_minutes=pta_minutes,
                 diagnosis_pointers=tuple(pointers) or (1,),
+                by_assistant=assistant,
             )
         )
     return rows
 
 
-@dataclass
-class BatchFacts:
-    """Per-claim facts for a batch of claims, each gathered with one query."""
-
-    plans: dict[int, list[Plan]] = field(default_factory=dict)
-    visits: dict[int, list[Visit]] = field(default_factory=dict)
-    icd: dict[str, tuple[bool, str]] = field(default_factory=dict)  # code: (billable, title)
-    # (patient, year): the year's allowed amounts on KX payers, in all and per claim
-    ytd: dict[tuple[int, int], tuple[Decimal, dict[int, Decimal]]] = field(default_factory=dict)
-
-
-def _batch_facts(claims: Sequence[ClaimRow], ref: ReferenceFacts) -> BatchFacts:
-    patients = {c.patient_id for c in claims}
-    facts = BatchFacts()
-    plans = (
-        PlanOfCare.objects.filter(patient__in=patients)
-        .order_by("start_date", "id")
-        .values_list("patient_id", "start_date", "certified_on", "cert_through")
-    )
-    for patient_id, *plan in plans:
-        facts.plans.setdefault(patient_id, []).append(Plan(*plan))
-    sessions = (
-        TreatmentSession.objects.filter(patient__in=patients)
-        .order_by("date_of_service", "id")
-        .values_list(
-            "patient_id", "id", "date_of_service", "medical_necessity", "is_progress_report"
+def stored_claim_facts(
+    claims: Sequence[ClaimRow], ref: ReferenceFacts, *, today: dt.date | None = None
+) -> list[rules.ClaimFacts]:
+    """The scrubber's facts of stored claims: the builder's facts with the lines as saved and
+    this visit's amount as saved."""
+    contexts = claims_context([c.spec() for c in claims], ref=ref, today=today, with_prices=False)
+    return [
+        replace(
+            context.facts,
+            lines=tuple(claim.lines),
+            kx=replace(context.facts.kx, this_visit_allowed=claim.expected_amount or Decimal(0))
+            if context.facts.kx
+            else None,
         )
-    )
-    for patient_id, session_id, day, necessity, progress in sessions:
-        facts.visits.setdefault(patient_id, []).append(
-            Visit(session_id, day, rules.EarlierVisit(day, necessity, progress))
-        )
-    dx_codes = {code for c in claims for code in c.diagnoses}
-    facts.icd = {
-        code: (billable, title)
-        for code, billable, title in Icd10Code.objects.filter(code__in=dx_codes).values_list(
-            "code", "billable", "title"
-        )
-    }
-    years = {c.date_of_service.year for c in claims}
-    # A date range (not __year__in, which the index cannot use) and the payer checked here
-    # (not joined): one range of the (patient, date of service) index per patient.
-    amounts = Claim.objects.filter(
-        patient__in=patients,
-        date_of_service__gte=dt.date(min(years), 1, 1),
-        date_of_service__lte=dt.date(max(years), 12, 31),
-    ).values_list("patient_id", "date_of_service", "id", "expected_amount", "payer_id")
-    kx_payers = {pk for pk, payer in ref.payers.items() if payer.kx_applies}
-    per_claim: dict[tuple[int, int], dict[int, Decimal]] = defaultdict(dict)
-    for patient_id, day, claim_id, amount, payer_id in amounts:
-        if payer_id in kx_payers:
-            per_claim[(patient_id, day.year)][claim_id] = amount or Decimal(0)
-    facts.ytd = {key: (sum(found.values(), Decimal(0)), found) for key, found in per_claim.items()}
-    return facts
-
-
-def _plan_for(plans: list[Plan], day: dt.date) -> Plan | None:
-    started = [p for p in plans if p.start_date <= day]
-    covering = [p for p in started if p.cert_through >= day]
-    return (covering or started or [None])[-1]
-
-
-def claim_facts(claim: ClaimRow, ref: ReferenceFacts, batch: BatchFacts) -> rules.ClaimFacts:
-    day = claim.date_of_service
-    codes = {line.code for line in claim.lines}
-    visits = batch.visits.get(claim.patient_id, [])
-    plan = _plan_for(batch.plans.get(claim.patient_id, []), day)
-    plan_facts = None
-    if plan is not None:
-        first_visit = next(
-            (v.date_of_service for v in visits if v.date_of_service >= plan.start_date), day
-        )
-        plan_facts = rules.PlanOfCare(
-            start_date=plan.start_date,
-            first_visit_date=first_visit,
-            certified_on=plan.certified_on,
-            cert_through=plan.cert_through,
-        )
-    earlier = [
-        v.earlier for v in visits if v.date_of_service < day and v.session_id != claim.session_id
-    ][-HISTORY_VISITS:]
-    payer = ref.payers[claim.payer_id]
-    kx = None
-    if payer.kx_applies:
-        total, per_claim = batch.ytd.get((claim.patient_id, day.year), (Decimal(0), {}))
-        fee_year = ref.years.get(day.year)
-        kx = rules.KxFacts(
-            ytd_allowed_before_visit=total - per_claim.get(claim.pk, Decimal(0)),
-            this_visit_allowed=claim.expected_amount or Decimal(0),
-            threshold=fee_year.kx_threshold if fee_year else None,
-            review_threshold=fee_year.kx_review_threshold if fee_year else Decimal("3000"),
-        )
-    return rules.ClaimFacts(
-        date_of_service=day,
-        payer=payer,
-        therapist_credential=rules.Credential(claim.credential or "PT"),
-        lines=tuple(claim.lines),
-        diagnoses=tuple(
-            rules.Diagnosis(
-                code=code,
-                exists=code in batch.icd,
-                billable=code in batch.icd and batch.icd[code][0],
-                title=batch.icd[code][1] if code in batch.icd else "",
-            )
-            for code in claim.diagnoses
-        ),
-        code_facts=tuple(ref.codes[c] for c in sorted(codes) if c in ref.codes),
-        note=claim.note,
-        plan_of_care=plan_facts,
-        edit_pairs=ref.edit_pairs(codes),
-        unit_limits=ref.unit_limits(codes, day),
-        history=tuple(earlier),
-        kx=kx,
-    )
+        for claim, context in zip(claims, contexts, strict=True)
+    ]
 
 
 FlagKey = tuple[str, str, str, str]  # rule id, line code, severity, message
@@ -400,8 +211,8 @@ def claims_scrub(
     claims = _claim_rows(list(claim_ids))
     if not claims:
         return 0
-    ref = ref or ReferenceFacts.load()
-    batch = _batch_facts(claims, ref)
+    ref = ref or ReferenceFacts.current()
+    facts = stored_claim_facts(claims, ref)
     waived: dict[int, set[tuple[str, str]]] = defaultdict(set)
     open_flags: dict[int, dict[FlagKey, int]] = defaultdict(dict)
     flags = (
@@ -417,10 +228,10 @@ def claims_scrub(
     to_add: list[ClaimFlag] = []
     to_remove: list[int] = []
     counts: dict[int, tuple[int, int]] = {}
-    for claim in claims:
+    for claim, claim_facts in zip(claims, facts, strict=True):
         add, remove, now = _flag_changes(
             claim.pk,
-            rules.scrub(claim_facts(claim, ref, batch)),
+            rules.scrub(claim_facts),
             waived[claim.pk],
             open_flags[claim.pk],
         )

@@ -1,7 +1,9 @@
 """The bridge between the database and the rule engines, and every write to claims data.
 
-Reads gather plain facts for `coding.units`, `coding.modifiers`, `coding.pricing` and
-`claims.scrubber`; writes are keyword-only `<entity>_<action>` functions, one transaction each.
+Every claim is drafted by one pipeline (`claims.pipeline.draft_claim`) over the facts of one
+builder (`claims.facts`): the live panel, saving and resubmitting call `session_draft`, so what
+the therapist sees is what is saved and what the reviewer sees. Writes are keyword-only
+`<entity>_<action>` functions, one transaction each.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from claims import scrubber as rules
+from claims.facts import ClaimContext, ClaimSpec, ReferenceFacts, claim_context
 from claims.models import (
     AccessEvent,
     Claim,
@@ -25,251 +28,103 @@ from claims.models import (
     SessionService,
     TreatmentSession,
 )
+from claims.pipeline import DraftClaim, DraftRequest, Override, Service, draft_claim, price_lines
 from claims.scrubbing import claim_scrub
-from coding.models import (
-    BillingCode,
-    EditPair,
-    FeeScheduleEntry,
-    FeeYear,
-    Payer,
-    RelativeValue,
-    UnitLimit,
-)
-from coding.modifiers import (
-    KxFacts,
-    LineFacts,
-    ModifierRequest,
-    ModifierResult,
-    PairFacts,
-    suggest_modifiers,
-)
-from coding.pricing import (
-    CENT,
-    PricedLine,
-    PriceLine,
-    PricingRequest,
-    PricingResult,
-    RvuSplit,
-    compute_expected_amount,
-)
-from coding.units import Method, ServiceInput, UnitsRequest, UnitsResult, compute_units
+from coding.code_groups import PT_ONLY_CODES
+from coding.models import Payer
 from ptclinic.models import Clinic, Credential, Membership
+
+__all__ = ["Override", "ServiceRow", "SessionDraft", "SessionInput", "session_draft"]
 
 
 @dataclass(frozen=True)
 class ServiceRow:
-    """One service as the therapist typed it."""
+    """One service as the therapist typed it; ``dx_pointers`` point into the session's own
+    diagnoses (1-based)."""
 
     code: str
     minutes: int
     pta_minutes: int = 0
+    dx_pointers: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
-class LineChoice:
-    """The therapist's own units/modifiers for a suggested line, with the reason."""
+class SessionDraft:
+    """The claim a session makes (the day's claim, when it joins one), with its facts."""
 
-    units: int
-    modifiers: tuple[str, ...]
-    reason: str
-
-
-@dataclass
-class SuggestedClaimLine:
-    key: str  # "97110" or "97110-CQ": stable while the therapist types
-    code: str
-    short_name: str
-    units: int
-    modifiers: tuple[str, ...]
-    cq: bool
-    minutes: int
-    pta_minutes: int
-    fee: Decimal | None = None
-    expected_amount: Decimal | None = None
-
-
-@dataclass
-class Suggestion:
-    payer: Payer
-    method: Method
-    units: UnitsResult
-    modifiers: ModifierResult
-    pricing: PricingResult
-    lines: list[SuggestedClaimLine]
-    kx: KxFacts
-    fee_year: FeeYear | None
-    ytd_allowed: Decimal
-    unknown_codes: list[str] = field(default_factory=list)
+    context: ClaimContext
+    draft: DraftClaim
 
     @property
-    def expected_total(self) -> Decimal:
-        return self.pricing.total
+    def joins_claim(self) -> int | None:
+        return self.context.claim_id
 
     @property
-    def kx_after_visit(self) -> Decimal:
-        return self.kx.ytd_before_visit + self.kx.this_visit
+    def pooled(self) -> bool:
+        """Other sessions of the same day are on this claim (§10.1)."""
+        return self.context.other_sessions > 0
 
 
-def _code_facts(codes: Sequence[str]) -> dict[str, BillingCode]:
-    return {c.code: c for c in BillingCode.objects.filter(code__in=set(codes))}
-
-
-def session_suggest(
-    *,
-    patient: Patient | None,
-    payer: Payer,
-    date_of_service: dt.date,
-    rows: Sequence[ServiceRow],
-    therapist_credential: str = Credential.PT,
-    tie_choice: tuple[str, ...] | None = None,
-    exclude_claim: int | None = None,
-    codes: dict[str, BillingCode] | None = None,
-) -> Suggestion:
-    """Codes, units, modifiers and the expected amount for a day's services (§1–§4, §6.9, §8).
-
-    Rows must name known codes (the form checks that first). A PTA's minutes are all PTA minutes.
-    `codes`: the rows' codes when the caller has just read them (the form has), saving a query.
-    """
-    if codes is None or any(r.code not in codes for r in rows):
-        codes = _code_facts([r.code for r in rows])
-    year = date_of_service.year
-    fees = {
-        f.billing_code_id: f.allowed_amount
-        for f in FeeScheduleEntry.objects.filter(payer=payer, year=year, billing_code__in=codes)
-    }
-    limits: dict[str, int] = {}
-    for limit in UnitLimit.objects.filter(
-        billing_code__in=codes, effective__lte=date_of_service
-    ).order_by("billing_code", "effective"):
-        limits[limit.billing_code_id] = limit.max_units  # the latest in force wins
-    is_pta = therapist_credential == Credential.PTA
-    services = tuple(
-        ServiceInput(
+def _services(rows: Sequence[ServiceRow], credential: str) -> tuple[Service, ...]:
+    """A PTA's visit is furnished by an assistant: all its minutes are assistant minutes."""
+    by_assistant = credential == Credential.PTA
+    return tuple(
+        Service(
             code=r.code,
             minutes=r.minutes,
-            timed=codes[r.code].timed,
-            always_therapy=codes[r.code].always_therapy,
-            pta_minutes=r.minutes if is_pta else r.pta_minutes,
-            fee=fees.get(r.code),
-            max_units=limits.get(r.code),
+            pta_minutes=r.minutes if by_assistant else r.pta_minutes,
+            by_assistant=by_assistant,
+            dx_pointers=r.dx_pointers,
         )
         for r in rows
     )
-    method = Method(payer.unit_method)
-    units = compute_units(
-        UnitsRequest(
-            services=services,
-            method=method,
-            daily_timed_unit_cap=payer.daily_timed_unit_cap,
+
+
+def session_draft(
+    *,
+    patient_id: int | None,
+    payer: Payer,
+    date_of_service: dt.date,
+    credential: str,
+    rows: Sequence[ServiceRow],
+    diagnoses: Sequence[str] = (),
+    note: rules.VisitNote | None = None,
+    tie_choice: tuple[str, ...] | None = None,
+    overrides: dict[str, Override] | None = None,
+    claim_id: int | None = None,
+    session_id: int | None = None,
+    ref: ReferenceFacts | None = None,
+) -> SessionDraft:
+    """The claim this session makes, through the one pipeline (docs/billing-rules.md §1-§10).
+
+    A new session of a patient who already has an open claim that day with the same payer joins
+    it: the draft is the day's claim, its minutes pooled (§10.1). Raises ValueError on impossible
+    minutes (the engine's message)."""
+    own = _services(rows, credential)
+    spec = ClaimSpec(
+        patient_id=patient_id or 0,
+        payer_id=payer.pk,
+        date_of_service=date_of_service,
+        credential=credential,
+        diagnoses=tuple(diagnoses),
+        note=note or rules.VisitNote(""),
+        services=own,
+        claim_id=claim_id,
+        session_id=session_id,
+    )
+    context = claim_context(spec, ref=ref)
+    draft = draft_claim(
+        DraftRequest(
+            facts=context.facts,
+            services=context.services,
+            prices=context.prices,
+            terms=context.payer.terms,
             tie_choice=tie_choice,
+            overrides=overrides or {},
+            names=context.names,
         )
     )
-    pairs = tuple(
-        PairFacts(p.column1_id, p.column2_id, p.modifier_indicator)
-        for p in EditPair.objects.in_force(date_of_service).filter(
-            column1__in=codes, column2__in=codes
-        )
-    )
-    line_facts = tuple(
-        LineFacts(line.code, line.units, line.cq_units, codes[line.code].always_therapy)
-        for line in units.lines
-    )
-    rvus = {
-        r.billing_code_id: RvuSplit(r.work_rvu, r.pe_rvu, r.mp_rvu)
-        for r in RelativeValue.objects.filter(billing_code__in=codes, year=year)
-    }
-    pricing = compute_expected_amount(
-        PricingRequest(
-            lines=tuple(
-                PriceLine(
-                    code=line.code,
-                    units=line.units,
-                    fee=fees.get(line.code),
-                    cq_units=line.cq_units,
-                    always_therapy=codes[line.code].always_therapy,
-                    rvu=rvus.get(line.code),
-                )
-                for line in units.lines
-            ),
-            applies_mppr=payer.applies_mppr,
-            applies_cq_reduction=payer.applies_cq_reduction,
-        )
-    )
-    fee_year = FeeYear.objects.filter(year=year).first()
-    ytd = (
-        Claim.objects.ytd_allowed(patient, year, excluding=exclude_claim)
-        if patient is not None and payer.kx_applies
-        else Decimal("0")
-    )
-    kx = KxFacts(
-        applies=payer.kx_applies,
-        threshold=fee_year.kx_threshold if fee_year else None,
-        ytd_before_visit=ytd,
-        this_visit=pricing.total,
-    )
-    modifiers = suggest_modifiers(ModifierRequest(lines=line_facts, pairs=pairs, kx=kx))
-    minutes = _line_minutes(units, modifiers)
-    priced = {p.code: p for p in pricing.lines}
-    lines = [
-        SuggestedClaimLine(
-            key=f"{s.code}-CQ" if s.cq else s.code,
-            code=s.code,
-            short_name=codes[s.code].short_name,
-            units=s.units,
-            modifiers=s.modifiers,
-            cq=s.cq,
-            minutes=minutes[(s.code, s.cq)][0],
-            pta_minutes=minutes[(s.code, s.cq)][1],
-            fee=fees.get(s.code),
-            expected_amount=_share_of(priced[s.code], s.units, cq=s.cq),
-        )
-        for s in modifiers.lines
-    ]
-    return Suggestion(
-        payer=payer,
-        method=method,
-        units=units,
-        modifiers=modifiers,
-        pricing=pricing,
-        lines=lines,
-        kx=kx,
-        fee_year=fee_year,
-        ytd_allowed=ytd,
-    )
-
-
-def _line_minutes(
-    units: UnitsResult, modifiers: ModifierResult
-) -> dict[tuple[str, bool], tuple[int, int]]:
-    """Minutes (and PTA minutes) per claim line. When a code is split into a GP line and a GP CQ
-    line, the assistant's minutes go on the CQ line and the PT's own on the other, so the lines
-    add up to the code's minutes."""
-    split = {s.code for s in modifiers.lines if s.cq} & {
-        s.code for s in modifiers.lines if not s.cq
-    }
-    found: dict[tuple[str, bool], tuple[int, int]] = {}
-    for line in units.lines:
-        if line.code in split:
-            found[(line.code, False)] = (line.minutes - line.pta_minutes, 0)
-            found[(line.code, True)] = (line.pta_minutes, line.pta_minutes)
-        else:
-            found[(line.code, False)] = found[(line.code, True)] = (line.minutes, line.pta_minutes)
-    return found
-
-
-def _share_of(priced: PricedLine, units: int, *, cq: bool) -> Decimal | None:
-    """A split line's part of its code's expected amount: the CQ reduction falls on CQ units."""
-    if priced.expected_amount is None or priced.units == 0:
-        return None
-    if priced.cq_units == 0 or priced.cq_units == priced.units:
-        return (
-            priced.expected_amount * units / priced.units
-            if units != priced.units
-            else (priced.expected_amount)
-        )
-    before_cq = priced.expected_amount + (priced.cq_reduction or Decimal(0))
-    pt_part = (before_cq * (priced.units - priced.cq_units) / priced.units).quantize(CENT)
-    return priced.expected_amount - pt_part if cq else pt_part
+    return SessionDraft(context=context, draft=draft)
 
 
 @dataclass(frozen=True)
@@ -289,12 +144,40 @@ class SessionInput:
     medical_necessity: str = ""
     is_progress_report: bool = False
     tie_choice: tuple[str, ...] | None = None
-    choices: dict[str, LineChoice] = field(default_factory=dict)
-    dx_pointers: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    overrides: dict[str, Override] = field(default_factory=dict)
+    submission_token: str = ""
+
+    @property
+    def note(self) -> rules.VisitNote:
+        return rules.VisitNote(
+            medical_necessity=self.medical_necessity,
+            subjective=self.subjective,
+            objective=self.objective,
+            assessment=self.assessment,
+            plan=self.plan,
+            includes_progress_report=self.is_progress_report,
+        )
 
 
-def _default_pointers(diagnoses: Sequence[str]) -> list[int]:
-    return list(range(1, min(len(diagnoses), 4) + 1))
+def _draft_for(
+    data: SessionInput, *, claim_id: int | None = None, session_id: int | None = None
+) -> SessionDraft:
+    try:
+        return session_draft(
+            patient_id=data.patient.pk,
+            payer=data.payer,
+            date_of_service=data.date_of_service,
+            credential=data.therapist.credential,
+            rows=data.rows,
+            diagnoses=data.diagnoses,
+            note=data.note,
+            tie_choice=data.tie_choice,
+            overrides=data.overrides,
+            claim_id=claim_id,
+            session_id=session_id,
+        )
+    except ValueError as error:
+        raise ValidationError(f"The minutes cannot be right: {error}.") from error
 
 
 def _write_session(session: TreatmentSession, data: SessionInput) -> None:
@@ -309,124 +192,151 @@ def _write_session(session: TreatmentSession, data: SessionInput) -> None:
     session.plan = data.plan
     session.medical_necessity = data.medical_necessity
     session.is_progress_report = data.is_progress_report
-    session.full_clean()
+    session.full_clean(exclude=["claim"])
     session.save()
     session.services.all().delete()
-    for position, row in enumerate(data.rows, start=1):
-        service = SessionService(
+    for position, service in enumerate(_services(data.rows, data.therapist.credential), start=1):
+        row = SessionService(
             session=session,
             position=position,
-            billing_code_id=row.code,
-            minutes=row.minutes,
-            pta_minutes=row.minutes
-            if data.therapist.credential == Credential.PTA
-            else row.pta_minutes,
+            billing_code_id=service.code,
+            minutes=service.minutes,
+            pta_minutes=service.pta_minutes,
+            dx_pointers=list(service.dx_pointers),
         )
-        service.full_clean()
-        service.save()
+        row.full_clean()
+        row.save()
 
 
-def _write_claim(claim: Claim, data: SessionInput, suggestion: Suggestion, *, reason: str) -> None:
+def _write_claim(claim: Claim, data: SessionInput, result: SessionDraft, *, reason: str) -> None:
+    """Store the draft exactly as the panel showed it: its lines, units, modifiers, amounts."""
+    draft = result.draft
     claim.patient = data.patient
-    claim.therapist = data.therapist
     claim.payer = data.payer
     claim.date_of_service = data.date_of_service
-    claim.unit_method = suggestion.method.value
-    claim.total_timed_minutes = suggestion.units.total_timed_minutes
-    claim.total_treatment_minutes = suggestion.units.total_treatment_minutes
-    claim.explanation = [
-        {"text": step.text, "rule": step.rule}
-        for step in (*suggestion.units.explanation, *suggestion.pricing.explanation)
-    ]
-    total_units = 0
-    expected = Decimal("0")
-    complete = True
-    new_lines: list[ClaimLine] = []
-    for position, line in enumerate(suggestion.lines, start=1):
-        choice = data.choices.get(line.key)
-        units = choice.units if choice else line.units
-        modifiers = list(choice.modifiers) if choice else list(line.modifiers)
-        amount = line.expected_amount
-        if amount is not None and line.units and units != line.units:
-            amount = (amount / line.units * units).quantize(Decimal("0.01"))
-        claim_line = ClaimLine(
-            position=position,
-            billing_code_id=line.code,
-            units=units,
-            modifiers=modifiers,
-            dx_pointers=list(data.dx_pointers.get(line.code) or _default_pointers(data.diagnoses)),
-            minutes=line.minutes,
-            pta_minutes=line.pta_minutes,
-            expected_amount=amount,
-            suggested_units=line.units,
-            suggested_amount=line.expected_amount,
-            suggested_modifiers=list(line.modifiers),
-            change_reason=choice.reason if choice else "",
-        )
-        claim_line.full_clean(exclude=["claim"])
-        new_lines.append(claim_line)
-        total_units += units
-        if amount is None:
-            complete = False
-        else:
-            expected += amount
-    claim.total_units = total_units
-    claim.expected_amount = expected
-    claim.expected_is_estimate = suggestion.pricing.is_estimate or not complete
+    if claim.pk is None:
+        claim.therapist = data.therapist
+    claim.diagnoses = [dx.code for dx in result.context.facts.diagnoses]
+    claim.unit_method = draft.units.method.value
+    claim.total_timed_minutes = draft.units.total_timed_minutes
+    claim.total_treatment_minutes = draft.units.total_treatment_minutes
+    claim.explanation = [{"text": step.text, "rule": step.rule} for step in draft.explanation]
+    claim.total_units = draft.total_units
+    claim.expected_amount = draft.total
+    claim.expected_is_estimate = draft.is_estimate
     claim._change_reason = reason  # type: ignore[attr-defined]  (kept by simple-history)
-    claim.full_clean(exclude=["session"])
+    claim.full_clean()
     claim.save()
     claim.lines.all().delete()
-    for claim_line in new_lines:
-        claim_line.claim = claim
+    for position, line in enumerate(draft.lines, start=1):
+        claim_line = ClaimLine(
+            claim=claim,
+            position=position,
+            billing_code_id=line.code,
+            units=line.units,
+            modifiers=list(line.modifiers),
+            dx_pointers=list(line.dx_pointers),
+            minutes=line.minutes,
+            pta_minutes=line.pta_minutes,
+            by_assistant=line.by_assistant,
+            expected_amount=line.amount,
+            suggested_units=line.suggested_units,
+            suggested_amount=line.suggested_amount,
+            suggested_modifiers=list(line.suggested_modifiers),
+            change_reason=line.change_reason,
+        )
+        claim_line.full_clean()
         claim_line.save()
 
 
-def _suggest_for(data: SessionInput, *, exclude_claim: int | None = None) -> Suggestion:
-    return session_suggest(
-        patient=data.patient,
-        payer=data.payer,
-        date_of_service=data.date_of_service,
-        rows=data.rows,
-        therapist_credential=data.therapist.credential,
-        tie_choice=data.tie_choice,
-        exclude_claim=exclude_claim,
-    )
-
-
-def _check_scope(clinic: Clinic, data: SessionInput) -> None:
+def _check_scope(clinic: Clinic, user: Any, data: SessionInput) -> None:
+    """Who may document what (docs/billing-rules.md §10.3)."""
     if data.patient.clinic_id != clinic.pk or data.therapist.clinic_id != clinic.pk:
         raise ValidationError("The patient and the therapist must belong to this clinic.")
+    if data.therapist.user_id != user.pk:
+        raise PermissionDenied(
+            "A session is documented by the treating clinician who signs in; it cannot be "
+            "entered for another clinician."
+        )
     if not data.rows:
         raise ValidationError("Add at least one service.")
+    if data.therapist.credential == Credential.PTA:
+        pt_only = sorted({r.code for r in data.rows} & PT_ONLY_CODES)
+        if pt_only:
+            raise ValidationError(
+                f"{', '.join(pt_only)}: evaluations and re-evaluations are the PT's; a PTA may "
+                "not bill them."
+            )
+        if data.is_progress_report:
+            raise ValidationError("A progress report must be written by the PT, not the PTA.")
+
+
+def _refuse_block(result: SessionDraft) -> None:
+    if result.draft.blocked:
+        raise ValidationError(" ".join(result.draft.block_notes))
 
 
 @transaction.atomic
 def claim_create_from_session(*, clinic: Clinic, user: Any, data: SessionInput) -> Claim:
-    """Save the session and its claim in status "needs review", then scrub it."""
-    _check_scope(clinic, data)
-    suggestion = _suggest_for(data)
-    session = TreatmentSession(clinic=clinic, created_by=user)
-    _write_session(session, data)
-    claim = Claim(clinic=clinic, session=session)
-    _write_claim(claim, data, suggestion, reason="Created from the treatment session")
+    """Save the session and the day's claim ("needs review"), then scrub it.
+
+    The session joins the patient's open claim of that day with the same payer, if there is one
+    (its units are recomputed over the pooled minutes, §10.1); otherwise it makes a new claim.
+    A form submitted twice (the same one-time token) saves once."""
+    if data.submission_token:
+        earlier = TreatmentSession.objects.filter(submission_token=data.submission_token).first()
+        if earlier is not None:
+            return earlier.claim
+    _check_scope(clinic, user, data)
+    # One writer per patient at a time: two sessions of one day must not both open a claim.
+    Patient.objects.select_for_update().filter(pk=data.patient.pk).first()
+    result = _draft_for(data)
+    _refuse_block(result)
+    if result.joins_claim is not None:
+        claim = Claim.objects.select_for_update().get(pk=result.joins_claim)
+        claim.status = ClaimStatus.NEEDS_REVIEW
+        claim.version += 1
+        reason = "Another session of the same day joined the claim"
+    else:
+        claim = Claim(clinic=clinic)
+        reason = "Created from the treatment session"
+    _write_claim(claim, data, result, reason=reason)
+    session = TreatmentSession(
+        clinic=clinic,
+        created_by=user,
+        claim=claim,
+        submission_token=data.submission_token or None,
+    )
+    try:
+        with transaction.atomic():
+            _write_session(session, data)
+    except IntegrityError:
+        # The same form, submitted twice at once: the other request saved it.
+        raise ValidationError("This session was already saved.") from None
     return claim_scrub(claim=claim, reason="Scrubbed on save")
 
 
 @transaction.atomic
-def claim_resubmit(*, claim: Claim, user: Any, data: SessionInput) -> Claim:
-    """The therapist's edit of a session whose claim is not yet approved: the engine runs again
-    and the claim goes back to "needs review"."""
+def claim_resubmit(
+    *, claim: Claim, user: Any, data: SessionInput, session: TreatmentSession | None = None
+) -> Claim:
+    """The therapist's edit of their session whose claim is not yet approved: the pipeline runs
+    again over the day's sessions and the claim goes back to "needs review"."""
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     if claim.status == ClaimStatus.APPROVED:
         raise ValidationError("This claim is approved and can no longer be changed.")
-    _check_scope(claim.clinic, data)
-    suggestion = _suggest_for(data, exclude_claim=claim.pk)
-    _write_session(claim.session, data)
+    session = session or claim.sessions.order_by("pk").first()
+    assert session is not None
+    if session.therapist.user_id != user.pk:
+        raise PermissionDenied("Only the clinician who documented a session may change it.")
+    _check_scope(claim.clinic, user, data)
+    result = _draft_for(data, claim_id=claim.pk, session_id=session.pk)
+    _refuse_block(result)
+    _write_session(session, data)
     claim.status = ClaimStatus.NEEDS_REVIEW
     claim.submitted_at = timezone.now()
     claim.version += 1
-    _write_claim(claim, data, suggestion, reason="Edited and resubmitted by the therapist")
+    _write_claim(claim, data, result, reason="Edited and resubmitted by the therapist")
     return claim_scrub(claim=claim, reason="Scrubbed on resubmission")
 
 
@@ -463,6 +373,11 @@ def claim_approve(
     """Approve a claim waiting for review. Unresolved errors block it unless the owner writes
     why they approve anyway."""
     claim = _locked(claim, version)
+    if claim.sessions.filter(therapist__user=user).exists():
+        raise PermissionDenied(
+            "You treated the patient on this claim: another person must approve it "
+            "(docs/billing-rules.md §10.3)."
+        )
     if claim.status != ClaimStatus.NEEDS_REVIEW:
         raise ValidationError(
             f"Only a claim that needs review can be approved; this one is "
@@ -548,18 +463,16 @@ def claim_line_update(
         raise ValidationError("Say why the line changes.")
     line.refresh_from_db()
     old = f"{line.units} × {' '.join(line.modifiers) or 'no modifiers'}"
-    if line.suggested_amount is not None and line.suggested_units:
-        per_unit = line.suggested_amount / line.suggested_units
-        line.expected_amount = (per_unit * units).quantize(CENT)
     line.units = units
     line.modifiers = list(modifiers)
     line.change_reason = reason
     line._change_reason = f"{old} → {units} × {' '.join(modifiers)}: {reason}"  # type: ignore[attr-defined]
-    line.full_clean()
-    line.save()
-    claim.total_units = sum(claim.lines.values_list("units", flat=True))
-    amounts = list(claim.lines.values_list("expected_amount", flat=True))
-    claim.expected_amount = sum((a for a in amounts if a is not None), Decimal(0))
+    if units == 0:
+        line.delete()  # a line with 0 units is not a claim line (§10.11)
+        claim_reprice(claim=claim)
+    else:
+        line.full_clean()
+        claim_reprice(claim=claim, changed=line)
     _save_decision(claim, f"Line {line.billing_code_id} changed by the reviewer")
     return claim_scrub(claim=claim, reason="Scrubbed after a line change")
 
@@ -571,6 +484,38 @@ def claim_rescrub(*, claim: Claim, user: Any, version: int | None = None) -> Cla
     if claim.is_read_only:
         raise ValidationError("This claim is approved and can no longer be changed.")
     return claim_scrub(claim=claim, reason="Re-scrubbed by the reviewer", bump=True)
+
+
+def claim_reprice(*, claim: Claim, changed: ClaimLine | None = None) -> Claim:
+    """The claim's amounts from its lines as they are now (with ``changed``, the line being
+    edited, in place of its stored row), each priced as what it is: MPPR once for the day,
+    then CQ; never pro rata (docs/billing-rules.md §10.11). Saves ``changed`` and every line
+    whose amount moves, each with one history row."""
+    lines = [changed if changed and line.pk == changed.pk else line for line in claim.lines.all()]
+    codes = {line.billing_code_id for line in lines}
+    ref = ReferenceFacts.current()
+    pricing, amounts = price_lines(
+        [
+            (str(line.pk), line.billing_code_id, line.units, "CQ" in line.modifiers)
+            for line in lines
+        ],
+        prices=ref.prices(claim.payer_id, claim.date_of_service, codes),
+        codes=ref.codes,
+        terms=ref.payers[claim.payer_id].terms,
+    )
+    for line in lines:
+        amount = amounts.get(str(line.pk))
+        if line is changed:
+            line.expected_amount = amount
+            line.save()
+        elif line.expected_amount != amount:
+            line.expected_amount = amount
+            line._change_reason = "Re-priced with the day's changed line (MPPR)"  # type: ignore[attr-defined]
+            line.save(update_fields=["expected_amount"])
+    claim.total_units = sum(line.units for line in lines)
+    claim.expected_amount = pricing.total
+    claim.expected_is_estimate = pricing.is_estimate or not pricing.complete
+    return claim
 
 
 def claims_bulk_approve(*, clinic: Clinic, user: Any, claim_ids: Sequence[int]) -> tuple[int, int]:

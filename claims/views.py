@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,10 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from claims.forms import SessionEntry, session_as_data
-from claims.models import AccessEvent, AccessKind, Claim, ClaimStatus, Patient, TreatmentSession
+from claims.models import AccessEvent, AccessKind, ClaimStatus, Patient, TreatmentSession
 from claims.services import access_record, claim_create_from_session, claim_resubmit
 from coding.models import BillingCode
-from ptclinic.models import Role
+from ptclinic.models import Membership, Role
 from ptclinic.roles import role_required, therapist_membership
 
 
@@ -39,22 +41,31 @@ def _check_patient_in_clinic(request: HttpRequest) -> None:
         raise Http404("No such patient in this clinic.")
 
 
+def _me(request: HttpRequest) -> Membership:
+    """The signed-in clinician: every session is theirs (docs/billing-rules.md §10.3)."""
+    me = therapist_membership(request)
+    if me is None:
+        raise PermissionDenied("Only a therapist of this clinic documents sessions.")
+    return me
+
+
 @login_required
 @role_required(Role.THERAPIST)
 @require_http_methods(["GET", "POST"])
 def session_new(request: HttpRequest) -> HttpResponse:
     _check_patient_in_clinic(request)
+    me = _me(request)
     if request.method == "GET":
-        me = therapist_membership(request)
         initial = {
             "date_of_service": timezone.localdate(),
-            "therapist": me.pk if me else None,
             "patient": request.GET.get("patient") or None,
+            "submission_token": uuid.uuid4().hex,
             "rows": [{}, {}, {}],
             "dx": [""],
         }
-        return _page(request, SessionEntry(None, clinic=request.clinic, initial=initial))  # type: ignore[attr-defined]
-    entry = SessionEntry(request.POST, clinic=request.clinic)  # type: ignore[attr-defined]
+        entry = SessionEntry(None, clinic=request.clinic, therapist=me, initial=initial)  # type: ignore[attr-defined]
+        return _page(request, entry)
+    entry = SessionEntry(request.POST, clinic=request.clinic, therapist=me)  # type: ignore[attr-defined]
     if request.POST.get("action") == "save" and entry.is_valid():
         try:
             claim = claim_create_from_session(
@@ -79,9 +90,12 @@ def session_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(
-        TreatmentSession.objects.for_clinic(request.clinic).select_related("claim"),  # type: ignore[attr-defined]
+        TreatmentSession.objects.for_clinic(request.clinic).select_related("claim", "therapist"),  # type: ignore[attr-defined]
         pk=session_id,
     )
+    me = _me(request)
+    if session.therapist_id != me.pk:
+        raise PermissionDenied("Only the clinician who documented a session may change it.")
     claim = session.claim
     if request.method == "GET":
         access_record(
@@ -96,10 +110,18 @@ def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
         raise PermissionDenied("This claim is approved: it can no longer be changed.")
     _check_patient_in_clinic(request)
     data = request.POST if request.method == "POST" else session_as_data(session)
-    entry = SessionEntry(data, clinic=request.clinic, exclude_claim=claim.pk)  # type: ignore[attr-defined]
+    entry = SessionEntry(
+        data,
+        clinic=request.clinic,  # type: ignore[attr-defined]
+        therapist=me,
+        claim_id=claim.pk,
+        session_id=session.pk,
+    )
     if request.method == "POST" and request.POST.get("action") == "save" and entry.is_valid():
         try:
-            claim = claim_resubmit(claim=claim, user=request.user, data=entry.to_input())
+            claim = claim_resubmit(
+                claim=claim, user=request.user, data=entry.to_input(), session=session
+            )
         except ValidationError as exc:
             entry.form.add_error(None, exc)
         else:
@@ -118,15 +140,23 @@ def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
 @role_required(Role.THERAPIST)
 @require_POST
 def session_suggest(request: HttpRequest) -> HttpResponse:
-    """The suggestion panel, recomputed from the form as it is now (htmx, while typing)."""
-    exclude = request.POST.get("claim_id", "")
-    claim_id = None
-    if exclude.isascii() and exclude.isdigit():
-        claim_id = get_object_or_404(
-            Claim.objects.for_clinic(request.clinic),
-            pk=exclude,  # type: ignore[attr-defined]
-        ).pk
-    entry = SessionEntry(request.POST, clinic=request.clinic, exclude_claim=claim_id)  # type: ignore[attr-defined]
+    """The panel: the claim the form makes as it is now (htmx, while typing)."""
+    me = _me(request)
+    session_id = claim_id = None
+    raw = request.POST.get("session_id", "")
+    if raw.isascii() and raw.isdigit():
+        session = get_object_or_404(
+            TreatmentSession.objects.for_clinic(request.clinic).filter(therapist=me),  # type: ignore[attr-defined]
+            pk=raw,
+        )
+        session_id, claim_id = session.pk, session.claim_id
+    entry = SessionEntry(
+        request.POST,
+        clinic=request.clinic,  # type: ignore[attr-defined]
+        therapist=me,
+        claim_id=claim_id,
+        session_id=session_id,
+    )
     return render(request, "claims/session_form.html#suggestions", {"entry": entry})
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import django_filters
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from coding.models import (
     BillingCode,
@@ -18,8 +18,6 @@ from coding.models import (
     next_prefix,
 )
 from coding.services import title_terms
-
-_WORD = re.compile(r"[0-9a-z]+")
 
 
 class BillingCodeFilter(django_filters.FilterSet):
@@ -39,16 +37,8 @@ class BillingCodeFilter(django_filters.FilterSet):
     def search(
         self, queryset: QuerySet[BillingCode], name: str, value: str
     ) -> QuerySet[BillingCode]:
-        """A code prefix ("971", "g02"), or words that must each appear in the short name or the
-        description ("gait", "manual therapy")."""
-        words = _WORD.findall(value.lower())
-        if not words:
-            return queryset
-        by_code = Q(code__istartswith=value.strip())
-        by_words = Q()
-        for word in words:
-            by_words &= Q(short_name__icontains=word) | Q(description__icontains=word)
-        return queryset.filter(by_code | by_words)
+        """See `BillingCodeQuerySet.search`."""
+        return queryset.search(value)  # type: ignore[attr-defined,no-any-return]
 
     def filter_timed(
         self, queryset: QuerySet[BillingCode], name: str, value: str

@@ -1,7 +1,7 @@
 """The code tables: billing codes, modifiers, ICD-10-CM, edit pairs, unit limits, payers, fees.
 
 Shared by every clinic; edited by the admin role in the Django admin, with history.
-Facts and their sources: ../shared/domain/billing-rules.md (sections cited as §N).
+Facts and their sources: docs/billing-rules.md (sections cited as §N).
 """
 
 from __future__ import annotations
@@ -52,11 +52,27 @@ class MedicareStatus(models.TextChoices):
     INVALID = "invalid", "Not valid for Medicare"
 
 
+_CODE_WORD = re.compile(r"[a-z0-9]+")
+
+
 class BillingCodeQuerySet(models.QuerySet["BillingCode"]):
     def in_force(self, on: dt.date) -> BillingCodeQuerySet:
         return self.filter(effective__lte=on).filter(
             Q(termination__isnull=True) | Q(termination__gte=on)
         )
+
+    def search(self, text: str) -> BillingCodeQuerySet:
+        """A code prefix ("971", "g02"), or words that must each appear in the short name or the
+        description ("gait", "manual therapy")."""
+        text = text.replace("\x00", "")
+        words = _CODE_WORD.findall(text.lower())
+        if not words:
+            return self
+        by_code = Q(code__istartswith=text.strip())
+        by_words = Q()
+        for word in words:
+            by_words &= Q(short_name__icontains=word) | Q(description__icontains=word)
+        return self.filter(by_code | by_words)
 
 
 class BillingCode(models.Model):
@@ -181,6 +197,36 @@ class Icd10Code(models.Model):
         return f"{self.code} {self.title}"
 
 
+class Icd10ReleaseQuerySet(models.QuerySet["Icd10Release"]):
+    def in_force(self, day: dt.date) -> Icd10ReleaseQuerySet:
+        return self.filter(valid_from__lte=day, valid_through__gte=day)
+
+
+class Icd10Release(models.Model):
+    """An ICD-10-CM code set that is loaded, and the dates of service it is in force for
+    (a fiscal year: 1 October to 30 September, §10.6)."""
+
+    fiscal_year = models.PositiveSmallIntegerField(unique=True)
+    valid_from = models.DateField()
+    valid_through = models.DateField()
+    source = models.CharField(max_length=200, blank=True)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = Icd10ReleaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-fiscal_year"]
+        verbose_name = "ICD-10-CM release"
+
+    def __str__(self) -> str:
+        return f"ICD-10-CM FY{self.fiscal_year} ({self.valid_from} to {self.valid_through})"
+
+
+def icd10_fiscal_year(day: dt.date) -> int:
+    """The ICD-10-CM fiscal year of a date: FY2027 runs from 2026-10-01 to 2027-09-30."""
+    return day.year + 1 if day.month >= 10 else day.year
+
+
 class Icd10Term(models.Model):
     """One word of an ICD-10 title, for word search that uses an index on both databases."""
 
@@ -278,6 +324,13 @@ class UnitLimit(models.Model):
         BillingCode, to_field="code", on_delete=models.CASCADE, related_name="unit_limits"
     )
     max_units = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    mai = models.PositiveSmallIntegerField(
+        "MUE adjudication indicator",
+        null=True,
+        blank=True,
+        choices=[(1, "1: line edit"), (2, "2: absolute per-day limit"), (3, "3: per-day limit")],
+        help_text="How the payer applies the limit (§10.9).",
+    )
     effective = models.DateField()
     source = models.CharField(max_length=200, blank=True)
 
@@ -317,6 +370,12 @@ class Payer(models.Model):
     kx_applies = models.BooleanField(help_text="The KX threshold applies (§4).")
     applies_mppr = models.BooleanField(help_text="Multiple procedure payment reduction (§6.9).")
     applies_cq_reduction = models.BooleanField(help_text="CQ units paid at 85% (§4).")
+    timely_filing_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days after the date of service by which the payer must receive the claim "
+        "(Medicare: 365, i.e. 12 months; §10.10). Empty: not tracked.",
+    )
     notes = models.TextField(blank=True)
 
     history = HistoricalRecords()
@@ -398,3 +457,19 @@ class RelativeValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.billing_code_id} {self.year}"
+
+
+class ReferenceVersion(models.Model):
+    """A stamp that changes with every write to the code tables the claim pipeline reads
+    (codes, edit pairs, unit limits, payers, fee years, fees, RVUs, ICD-10-CM releases).
+
+    Each process keeps those tables in memory under the stamp it read them with, and checks the
+    stamp once per request: an admin's edit on any host is seen on the next request everywhere.
+    A random token, not a counter, so that a rolled-back write cannot bring back a stamp that
+    another state of the tables once had."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"reference tables {self.token} ({self.changed_at:%Y-%m-%d %H:%M})"

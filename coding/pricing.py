@@ -1,6 +1,6 @@
 """Expected allowed amount of one patient's day: fee x units, then MPPR, then the CQ reduction.
 
-Rule source: ``/work/shared/domain/billing-rules.md`` ("billing-rules") §8 (allowed amounts per
+Rule source: ``docs/billing-rules.md`` ("billing-rules") §8 (allowed amounts per
 payer and year), §6.9 (MPPR, MCPM 5 §10.7) and §4 (CQ: 85% since 2022, taken last, after MPPR).
 Standard library only: no Django, no ORM, no settings.
 

@@ -20,6 +20,7 @@ from coding.models import (
     FeeScheduleEntry,
     FeeYear,
     Icd10Code,
+    Icd10Release,
     Icd10Term,
     Modifier,
     Pairing,
@@ -32,6 +33,7 @@ from coding.models import (
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ICD10_DATASET = "simple-icd-10-cm 1.5.0 (ICD-10-CM FY2026, April 2026 update)"
+ICD10_FISCAL_YEAR = 2026
 
 
 @dataclass
@@ -162,6 +164,7 @@ def reference_load() -> LoadReport:
             "kx_applies": _bool(r["kx_applies"]),
             "applies_mppr": _bool(r["applies_mppr"]),
             "applies_cq_reduction": _bool(r["applies_cq_reduction"]),
+            "timely_filing_days": _int(r["timely_filing_days"]),
             "notes": r["notes"],
         },
     )
@@ -227,6 +230,14 @@ def icd10_load(*, only: Iterable[str] | None = None) -> int:
     `only` limits the load to the given codes with their ancestors and descendants (tests and
     small demos); by default the full set (about 98,000 codes) is loaded.
     """
+    Icd10Release.objects.get_or_create(
+        fiscal_year=ICD10_FISCAL_YEAR,
+        defaults={
+            "valid_from": dt.date(ICD10_FISCAL_YEAR - 1, 10, 1),
+            "valid_through": dt.date(ICD10_FISCAL_YEAR, 9, 30),
+            "source": ICD10_DATASET,
+        },
+    )
     if Icd10Code.objects.exists():
         return 0
     wanted = _with_relatives(only) if only is not None else None

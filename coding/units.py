@@ -1,8 +1,8 @@
 """Billable units for one patient's day of PT: the CMS 8-minute rule and the AMA per-code method.
 
-Rule source: ``/work/shared/domain/billing-rules.md`` ("billing-rules") §1 (CMS, MCPM 5 §20.2),
-§2 (AMA "substantial portion" method and payer caps), §5.3 (MUE unit limits) and §4 (CQ de
-minimis rule). Standard library only: no Django, no ORM, no settings.
+Rule source: ``docs/billing-rules.md`` ("billing-rules") §1 (CMS, MCPM 5 §20.2), §2 (AMA
+"substantial portion" method and payer caps), §5.3 (MUE unit limits) and §10.2 (CQ per unit, CY2020
+and CY2022 PFS final rules). Standard library only: no Django, no ORM, no settings.
 
 The engine is deterministic: where the manual leaves the choice to the clinician (ties in leftover
 minutes), it suggests one allocation, records the tie with every alternative, and honours the
@@ -19,8 +19,10 @@ from enum import StrEnum
 MINUTES_PER_DAY = 1440
 UNIT_MINUTES = 15
 MIDPOINT_MINUTES = 8
-# CQ de minimis [S]: the assistant's share counts only when it is over 10% of the service.
+# CQ de minimis (billing-rules §10.2): the assistant's share of a unit counts only when it is over
+# 10% of that unit's minutes, and a PT who alone furnished 8 minutes or more of it keeps it.
 CQ_DE_MINIMIS_PERCENT = 10
+PT_KEEPS_SHARED_UNIT_MINUTES = 8
 
 SRC_TABLE = "billing-rules §1 unit table (MCPM 5 §20.2)"
 SRC_ALONE = "billing-rules §1 rule 1 (MCPM 5 §20.2)"
@@ -34,7 +36,7 @@ SRC_DOC = "billing-rules §1 documentation (BPM 15 §220.3)"
 SRC_AMA = "billing-rules §2 (AMA per-code method)"
 SRC_PAYER_CAP = "billing-rules §2 payer unit caps"
 SRC_MUE = "billing-rules §5.3 (MUE)"
-SRC_CQ = "billing-rules §4 CQ de minimis [S] (MCPM 5 §20.1)"
+SRC_CQ = "billing-rules §10.2 (CQ per unit)"
 
 
 class Method(StrEnum):
@@ -62,7 +64,9 @@ class ServiceInput:
     """One code performed on the day, with its minutes of direct time.
 
     ``fee`` (allowed amount per unit) is used only to break ties; ``max_units`` is the code's
-    daily unit limit (MUE, billing-rules §5.3).
+    daily unit limit (MUE, billing-rules §5.3). ``by_assistant``: the whole service was furnished
+    by a PT assistant (a PTA's visit), so an untimed service carries CQ even with no minutes typed
+    (billing-rules §10.2).
     """
 
     code: str
@@ -72,6 +76,7 @@ class ServiceInput:
     pta_minutes: int = 0
     fee: Decimal | None = None
     max_units: int | None = None
+    by_assistant: bool = False
 
 
 @dataclass(frozen=True)
@@ -228,7 +233,7 @@ def compute_units(request: UnitsRequest) -> UnitsResult:
       which takes the weakest units first: leftover-minute units with the fewest leftover
       minutes, then full units; among equals the lower fee, then fewer minutes, then the later
       line.
-    - CQ (§4 [S]): the assistant's share counts only over 10% of a line's minutes.
+    - CQ (§10.2): per unit, see ``_cq_units``.
 
     Raises ValueError on impossible input (negative minutes, more than 1440 minutes in a day,
     assistant minutes above the line's minutes, negative caps).
@@ -587,13 +592,34 @@ def _weakness(w: _Work, timed: list[_Work]) -> tuple[int, int, bool, Decimal, in
 
 
 def _cq_units(w: _Work) -> int:
-    """Units furnished in whole or part by the assistant (billing-rules §4 CQ, de minimis [S])."""
-    if w.pta_minutes * 100 <= CQ_DE_MINIMIS_PERCENT * w.minutes:
-        return 0
+    """Units furnished in whole or part by the assistant (billing-rules §10.2).
+
+    Untimed: the one unit carries CQ when the assistant furnished the service (``by_assistant``)
+    or more than 10% of its minutes. Timed, per code: each provider keeps the units of their own
+    full 15-minute blocks (the PT's bill GP, the assistant's GP CQ). One remaining unit, shared,
+    carries CQ when the assistant furnished more than 10% of its minutes, unless the PT alone
+    furnished 8 minutes or more of it; two remaining units (each provider furnished 9-14
+    minutes) bill one without and one with CQ. When a cap left the code fewer units than the
+    full blocks, the PT's units are kept first.
+    """
     if not w.service.timed:
-        return w.units
-    pt_only_units = (w.minutes - w.pta_minutes) // UNIT_MINUTES
-    return max(0, w.units - pt_only_units)
+        if w.service.by_assistant or w.pta_minutes * 100 > CQ_DE_MINIMIS_PERCENT * w.minutes:
+            return w.units
+        return 0
+    pt_minutes = w.minutes - w.pta_minutes
+    pt_full, pt_rest = divmod(pt_minutes, UNIT_MINUTES)
+    pta_full, pta_rest = divmod(w.pta_minutes, UNIT_MINUTES)
+    remaining = w.units - pt_full - pta_full
+    if remaining <= 0:
+        return min(pta_full, max(0, w.units - pt_full))
+    shared = pt_rest + pta_rest
+    if remaining == 1:
+        assistant_counts = (
+            pta_rest * 100 > CQ_DE_MINIMIS_PERCENT * shared
+            and pt_rest < PT_KEEPS_SHARED_UNIT_MINUTES
+        )
+        return pta_full + (1 if assistant_counts else 0)
+    return pta_full + (1 if pta_rest else 0)
 
 
 def _to_line(w: _Work) -> UnitLine:

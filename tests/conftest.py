@@ -70,6 +70,28 @@ TEST_ICD10 = (
 def load_reference_data() -> None:
     reference_load()
     icd10_load(only=TEST_ICD10)
+    register_icd10_release_for_today()
+
+
+def register_icd10_release_for_today() -> None:
+    """The shipped ICD-10-CM set is FY2026; the tests' dates of service are around today. The
+    test codes above are billable in both years, so the test database also records the current
+    fiscal year as loaded; tests of the "not loaded" state delete this row."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from coding.models import Icd10Release, icd10_fiscal_year
+
+    year = icd10_fiscal_year(timezone.localdate())
+    Icd10Release.objects.get_or_create(
+        fiscal_year=year,
+        defaults={
+            "valid_from": dt.date(year - 1, 10, 1),
+            "valid_through": dt.date(year, 9, 30),
+            "source": "tests: the test codes, billable in this fiscal year too",
+        },
+    )
 
 
 @pytest.fixture(scope="session")

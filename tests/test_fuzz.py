@@ -175,7 +175,7 @@ def _records(clinic: Any, therapist: Any, owner: Any) -> dict[str, list[int]]:
     claims = [with_error, with_warning, approved, returned]
     return {
         "claim": [c.pk for c in claims],
-        "session": [c.session_id for c in claims],
+        "session": [c.sessions.get().pk for c in claims],
         "patient": [c.patient_id for c in claims],
         "plan": list(
             PlanOfCare.objects.filter(patient__clinic=clinic).values_list("pk", flat=True)
@@ -358,6 +358,7 @@ SPECS: dict[str, Spec] = {
     "icd10-search": Spec("therapist", GET, lambda w: {"q": ["knee pain"], "parent": ["M25.5"]}),
     "modifier-list": Spec("therapist", GET, _table_fields),
     "payer-list": Spec("therapist", GET, _table_fields),
+    "rule-list": Spec("therapist", GET, lambda w: {"q": ["plan of care"]}),
     "patient-list": Spec("therapist", GET, lambda w: {"q": ["Ient"], "page": ["1"]}),
     "patient-create": Spec("therapist", BOTH, _patient_fields),
     "dx-options": Spec("therapist", GET, lambda w: {"q": ["knee"], "dx": ["M25", "M54.5"]}),

@@ -50,11 +50,14 @@ def test_every_session_has_its_services_and_a_claim_with_lines() -> None:
     assert not sessions.filter(n=0).exists()
     assert SessionService.objects.count() >= sessions.count()
     assert not Claim.objects.annotate(n=Count("lines")).filter(n=0).exists()
-    assert not Claim.objects.exclude(patient=F("session__patient")).exists()
-    claim = Claim.objects.select_related("session").first()
+    assert not TreatmentSession.objects.exclude(patient=F("claim__patient")).exists()
+    assert not TreatmentSession.objects.exclude(
+        date_of_service=F("claim__date_of_service")
+    ).exists()
+    claim = Claim.objects.first()
     assert claim is not None
     assert claim.total_units == sum(claim.lines.values_list("units", flat=True))
-    assert claim.date_of_service == claim.session.date_of_service
+    assert claim.diagnoses == claim.sessions.get().diagnoses
     assert PlanOfCare.objects.exists()
 
 

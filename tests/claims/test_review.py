@@ -374,7 +374,7 @@ def test_the_claim_page_shows_the_claim_in_full(boss: Client, clinic: Clinic, pt
         assert step["text"][:30].replace("'", "&#x27;") in html
     flag = claim.flags.get(rule_id="necessity-missing")
     assert flag.message.replace("'", "&#x27;")[:40] in html
-    assert "billing-rules §6.5" in html
+    assert f'href="{reverse("rule-list")}#necessity-missing"' in html  # "Why?", not a section
     assert reverse("flag-settle", args=[claim.pk, flag.pk]) in html
     assert "Approve anyway" in html
     assert reverse("claim-return", args=[claim.pk]) in html
@@ -717,7 +717,7 @@ def test_the_csv_export_has_a_row_per_line_of_the_approved_claims(
 
 def session_post(claim: Claim, **extra: Any) -> dict[str, Any]:
     """The session page's POST for the claim's session, as the therapist sends it."""
-    session = claim.session
+    session = claim.sessions.get()
     services = list(session.services.all())
     data: dict[str, Any] = {
         "patient": session.patient_id,
@@ -750,7 +750,7 @@ def test_the_timeline_shows_who_what_and_why_after_a_return_and_a_resubmit(
     )
     therapist = client_for(pt)
     response = therapist.post(
-        reverse("session-edit", args=[claim.session_id]),
+        reverse("session-edit", args=[claim.sessions.get().pk]),
         session_post(claim, medical_necessity=NECESSITY),
     )
     assert response.status_code == 302

@@ -1,12 +1,13 @@
-"""Claim scrubber (billing-rules §1-§7): for every rule, a claim that triggers it and a nearly
-identical one that does not. No database: the claims are plain frozen dataclasses."""
+"""Claim scrubber (docs/billing-rules.md §1-§7, §10): for every rule, a claim that triggers it and
+a nearly identical one that does not. No database: the claims are plain frozen dataclasses."""
 
 import ast
 import subprocess
 import sys
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from claims.scrubber import (
+    MIN_NECESSITY_WORDS,
+    NEAR_COPY_RATIO,
+    PT_EVALUATIONS,
+    PT_ONLY_CODES,
     RULES,
+    TEMPLATE_PHRASES,
+    TIMELY_FILING_WARNING_DAYS,
     ClaimFacts,
     ClaimLine,
     CodeFacts,
@@ -29,13 +36,21 @@ from claims.scrubber import (
     Payer,
     PayerKind,
     PlanOfCare,
+    SameDayClaim,
     Severity,
     UnitLimit,
     VisitNote,
+    is_evaluation_only,
+    is_initial_encounter,
     meaningful_words,
+    normalise_for_copy,
     scrub,
     states_skilled_need,
+    subsequent_encounter_code,
+    template_phrases,
+    timely_filing_deadline,
     treatment_days_since_report,
+    without_template_phrases,
 )
 from coding.units import Method, ServiceInput, UnitsRequest, compute_units
 
@@ -47,7 +62,7 @@ def facts(code: str, timed: bool, therapy: bool, category: str, **extra: Any) ->
     return CodeFacts(code=code, timed=timed, always_therapy=therapy, category=category, **extra)
 
 
-# Test copy of a few rows of coding/data/codes.csv (billing-rules §3).
+# Test copy of a few rows of coding/data/codes.csv (docs/billing-rules.md §3).
 BUNDLED = {"medicare_status": MedicareStatus.BUNDLED}
 INVALID = {"medicare_status": MedicareStatus.INVALID}
 CODE_FACTS = (
@@ -69,13 +84,14 @@ CODE_FACTS = (
     facts("95851", False, False, "tests_measurements"),
     facts("97598", False, False, "wound_care"),
 )
-# billing-rules §5.2: the eval-vs-eval edits; the deleted 97530/97140 edit stays out of force.
+# docs/billing-rules.md §5.2: the eval-vs-eval edits; the deleted 97530/97140 edit stays out of
+# force.
 EDIT_PAIRS = (
     EditPair("97162", "97161", 0, date(2017, 1, 1)),
     EditPair("97164", "97750", 1, date(2017, 1, 1)),
     EditPair("97530", "97140", 1, date(2004, 1, 1), deletion=date(2019, 12, 31)),
 )
-# billing-rules §5.3
+# docs/billing-rules.md §5.3
 UNIT_LIMITS = tuple(
     UnitLimit(code, limit)
     for code, limit in [
@@ -135,10 +151,10 @@ def line(
     )
 
 
-# billing-rules §1 manual example 1: 24 + 23 = 47 minutes → 97112 x 2, 97110 x 1
+# docs/billing-rules.md §1 manual example 1: 24 + 23 = 47 minutes → 97112 x 2, 97110 x 1
 L97112 = line("97112", 2, 24)
 L97110 = line("97110", 1, 23)
-# billing-rules §2: the AMA method bills the 23 minutes of 97110 on their own → 2 units
+# docs/billing-rules.md §2: the AMA method bills the 23 minutes of 97110 on their own → 2 units
 AMA_97110 = line("97110", 2, 23)
 
 
@@ -221,6 +237,54 @@ NO_SKILL_STATEMENT = (
     "treadmill, tolerated the session without increased pain, and will return Thursday."
 )
 AFTER_MPPR_EVAL = (line("97161", 1, 45), line("97750", 2, 30))
+EVALUATION_ONLY = (line("97161", 1, 45),)
+EVALUATION_AND_TREATMENT = (line("97161", 1, 45), line("97110", 2, 23))
+# §10.12: 21 meaningful words and "skilled", so the §6.5 heuristic alone would pass it; without
+# its template phrases nothing says why a therapist's skill is needed.
+TEMPLATE_STATEMENT = (
+    "Skilled services per the plan of care for balance and gait deficits. Patient tolerated "
+    "treatment well with no complaints. Continue per POC, progressing exercises as tolerated "
+    "toward functional goals for home and community mobility next week."
+)
+PATIENT_SPECIFIC = (
+    " Therapist cues weight shift on foam because impaired single-leg balance caused two falls."
+)
+# §10.12: a near copy of STATEMENT (a few words changed) and a rewrite just under NEAR_COPY_RATIO.
+NEAR_COPY = STATEMENT.replace("two falls this month", "falls").replace("independent ", "")
+NEAR_COPY = NEAR_COPY.replace("tactile and verbal", "tactile")
+JUST_NOT_A_COPY = STATEMENT.replace("two falls this month", "falls").replace(
+    "independent ", "safe "
+)
+JUST_NOT_A_COPY = JUST_NOT_A_COPY.replace("tactile and verbal", "tactile")
+REWRITTEN = (
+    "Skilled neuromuscular re-education with tactile cues is still needed: single-leg stance "
+    "improved to 12 s, but the patient fell once on the ice; therapist adds perturbations toward "
+    "community walking."
+)
+ON_DATE = STATEMENT + " Reassessed on 4/15/2026: stance 8 s."
+ON_EARLIER_DATE = STATEMENT + " Reassessed on 4/13/2026: stance 6 s."
+MEDICARE_365 = replace(MEDICARE, timely_filing_days=365)
+DEADLINE = DOS + timedelta(days=365)  # 2027-04-15
+FY2027_NOT_LOADED = (
+    "No ICD-10-CM code set is loaded for FY2027 (from 2026-10-01): the diagnoses were checked "
+    "against FY2026."
+)
+RVUS_NOT_LOADED = "No RVUs are loaded for CY2027: the MPPR figures are estimates from CY2026."
+# §10.5: discharged the day before the date of service.
+DISCHARGED = plan(status="discharged", discharged_on=date(2026, 4, 14))
+
+
+def by_assistant(claim_line: ClaimLine, *modifiers: str) -> ClaimLine:
+    return replace(claim_line, by_assistant=True, modifiers=modifiers or claim_line.modifiers)
+
+
+def bare(claim_line: ClaimLine) -> ClaimLine:
+    """The line without any modifier (``line`` gives GP when none is named)."""
+    return replace(claim_line, modifiers=())
+
+
+def same_day(claim_id: int, status: str, *codes: str) -> tuple[SameDayClaim, ...]:
+    return (SameDayClaim(claim_id=claim_id, status=status, codes=codes),)
 
 
 @dataclass(frozen=True)
@@ -256,10 +320,53 @@ CASES = [
         {"note": note(medical_necessity=NO_SKILL_STATEMENT)},
         {"note": note(medical_necessity=NO_SKILL_STATEMENT + " Needs skilled cues for control.")},
     ),
-    case(
+    named(
+        "necessity-template",
+        "no-skilled-need-left",
+        {"note": note(medical_necessity=TEMPLATE_STATEMENT)},
+        {"note": note(medical_necessity=TEMPLATE_STATEMENT + PATIENT_SPECIFIC)},
+    ),
+    named(
+        "necessity-template",
+        "too-few-words-left",
+        {"note": note(medical_necessity="Skilled services per the plan of care; therapist cues.")},
+        {"note": note(medical_necessity=STATEMENT + " Continue per POC.")},
+    ),
+    named(
         "necessity-copied",
+        "word-for-word",
         {"history": (*HISTORY, EarlierVisit(date(2026, 4, 14), "  " + STATEMENT.upper()))},
-        {"history": (*HISTORY, EarlierVisit(date(2026, 4, 14), STATEMENT + " Stairs added."))},
+        {"history": (*HISTORY, EarlierVisit(date(2026, 4, 14), REWRITTEN))},
+    ),
+    named(
+        "necessity-copied",
+        "a-few-words-changed",
+        {"history": (*HISTORY, EarlierVisit(date(2026, 4, 14), NEAR_COPY))},
+        {"history": (*HISTORY, EarlierVisit(date(2026, 4, 14), JUST_NOT_A_COPY))},
+    ),
+    named(
+        "necessity-copied",
+        "only-the-date-changed",
+        {
+            "note": note(medical_necessity=ON_DATE),
+            "history": (*HISTORY, EarlierVisit(date(2026, 4, 13), ON_EARLIER_DATE)),
+        },
+        {
+            "note": note(medical_necessity=ON_DATE),
+            "history": (*HISTORY, EarlierVisit(date(2026, 4, 13), REWRITTEN)),
+        },
+    ),
+    named(
+        "necessity-copied",
+        "a-later-visit-is-not-copied-from",
+        {"history": (*HISTORY, EarlierVisit(date(2026, 4, 14), NEAR_COPY))},
+        {
+            "history": (
+                *HISTORY,
+                EarlierVisit(DOS, NEAR_COPY),
+                EarlierVisit(date(2026, 4, 20), STATEMENT),
+            )
+        },
     ),
     case(
         "maintenance-without-skill",
@@ -296,10 +403,41 @@ CASES = [
         {"diagnoses": dx("Z96.64", "Presence of artificial hip joint", billable=False)},
         {"diagnoses": dx("Z96.641", "Presence of right artificial hip joint")},
     ),
-    case(
+    named(
         "dx-initial-encounter",
+        "injury-a",
         {"diagnoses": dx("S83.511A", "Sprain of anterior cruciate ligament of right knee")},
         {"diagnoses": dx("S83.511D", "Sprain of anterior cruciate ligament of right knee")},
+    ),
+    named(
+        "dx-initial-encounter",
+        "open-fracture-b",
+        {"diagnoses": dx("S72.001B", "Fracture of right femoral neck, open type I or II")},
+        {"diagnoses": dx("S72.001E", "Fracture of right femoral neck, open type I or II")},
+    ),
+    named(
+        "dx-initial-encounter",
+        "open-fracture-c",
+        {"diagnoses": dx("S82.001C", "Fracture of right patella, open type IIIA-C")},
+        {"diagnoses": dx("S82.001F", "Fracture of right patella, open type IIIA-C")},
+    ),
+    named(
+        "dx-initial-encounter",
+        "stress-fracture-m84",
+        {"diagnoses": dx("M84.451A", "Pathological fracture, right femur")},
+        {"diagnoses": dx("M84.451D", "Pathological fracture, right femur")},
+    ),
+    named(
+        "dx-initial-encounter",
+        "osteoporotic-fracture-m80",
+        {"diagnoses": dx("M80.08XA", "Age-related osteoporosis with fracture, vertebra(e)")},
+        {"diagnoses": dx("M80.08XD", "Age-related osteoporosis with fracture, vertebra(e)")},
+    ),
+    named(
+        "dx-initial-encounter",
+        "vertebral-fatigue-fracture-m48-4",
+        {"diagnoses": dx("M48.46XA", "Fatigue fracture of vertebra, lumbar region")},
+        {"diagnoses": dx("M48.46XD", "Fatigue fracture of vertebra, lumbar region")},
     ),
     case(
         "dx-unspecified-laterality",
@@ -330,6 +468,18 @@ CASES = [
         {"lines": (line("97165", 1, 40), L97112, L97110)},
         {"lines": (line("97161", 1, 40), L97112, L97110)},
     ),
+    named(
+        "pta-evaluation",
+        "claim-by-a-pta",
+        {"therapist_credential": Credential.PTA, "lines": EVALUATION_ONLY},
+        {"therapist_credential": Credential.PT, "lines": EVALUATION_ONLY},
+    ),
+    named(
+        "pta-evaluation",
+        "line-by-the-assistant",
+        {"lines": (by_assistant(line("97164", 1, 20, "GP", "XU")), L97112, L97110)},
+        {"lines": (line("97164", 1, 20, "GP", "XU"), L97112, L97110)},
+    ),
     case(
         "group-over-one-unit",
         {"lines": (L97112, L97110, line("97150", 2, 30))},
@@ -341,7 +491,6 @@ CASES = [
         "assistant-over-line",
         {"lines": (L97112, replace(L97110, pta_minutes=30))},
         {"lines": (L97112, replace(L97110, pta_minutes=0))},
-        "cq-missing",
     ),
     named(
         "minutes-invalid",
@@ -453,20 +602,73 @@ CASES = [
         {"edit_pairs": (EditPair("97112", "97110", 1, date(2026, 4, 15)),)},
         {"edit_pairs": (EditPair("97112", "97110", 1, date(2026, 4, 16)),)},
     ),
+    named(
+        "line-kept-off",
+        "test-kept-off-by-the-evaluation",
+        {"lines": (line("97161", 1, 30),), "documented_codes": ("97161", "97750")},
+        {"lines": (line("97161", 1, 30),), "documented_codes": ("97161",)},
+    ),
+    named(
+        "line-kept-off",
+        "indicator-0-pair",
+        {
+            "edit_pairs": (EditPair("97112", "97110", 0, date(2020, 1, 1)),),
+            "lines": (L97112,),
+            "documented_codes": ("97112", "97110"),
+        },
+        {
+            "edit_pairs": (EditPair("97112", "97110", 0, date(2020, 1, 1), date(2026, 4, 14)),),
+            "lines": (L97112,),
+            "documented_codes": ("97112", "97110"),
+        },
+    ),
     # modifiers (§4)
     named("gp-missing", "no-modifier", {"lines": with_modifiers()}, {}),
     named("gp-missing", "go-instead-of-gp", {"lines": with_modifiers("GO")}, {}),
     named(
+        "gp-missing",
+        "sometimes-therapy-code",
+        {"lines": (L97112, L97110, bare(line("95851", 1, 10)))},
+        {"lines": (L97112, L97110, line("95851", 1, 10, "GP"))},
+    ),
+    named(
+        "gp-missing",
+        "self-pay-needs-no-modifiers",
+        {"lines": with_modifiers()},
+        {"lines": with_modifiers(), "payer": SELF_PAY},
+    ),
+    # The units engine decides how many units carry CQ (§10.2); these inputs give the same
+    # answer under the old de-minimis rule and the per-unit rule.
+    named(
         "cq-missing",
-        "assistant-over-10-percent",
-        {"lines": (L97112, replace(L97110, pta_minutes=10))},
-        {"lines": (L97112, line("97110", 1, 23, "GP", "CQ", pta=10))},
+        "the-engine-gives-a-cq-unit",
+        {"lines": (L97112, replace(L97110, pta_minutes=16))},
+        {"lines": (L97112, line("97110", 1, 23, "GP", "CQ", pta=16))},
     ),
     named(
         "cq-missing",
-        "assistant-under-10-percent-is-de-minimis",
-        {"lines": (L97112, replace(L97110, pta_minutes=3))},
-        {"lines": (L97112, replace(L97110, pta_minutes=2))},
+        "the-pts-own-full-block-bills-without-cq",
+        {"lines": (L97112, replace(L97110, pta_minutes=16))},
+        {"lines": (L97112, replace(L97110, pta_minutes=8))},
+    ),
+    named(
+        "cq-missing",
+        "untimed-by-the-assistant-without-minutes",
+        {"lines": (L97112, L97110, by_assistant(line("97012", 1, 0)))},
+        {"lines": (L97112, L97110, by_assistant(line("97012", 1, 0), "GP", "CQ"))},
+    ),
+    named(
+        "cq-missing",
+        "fewer-cq-units-than-the-engine-gives",
+        # 38 minutes → 3 units; the PT alone did 15: 1 unit GP, 2 units GP CQ
+        {"lines": (line("97110", 2, 15), line("97110", 1, 23, "GP", "CQ", pta=23))},
+        {"lines": (line("97110", 1, 15), line("97110", 2, 23, "GP", "CQ", pta=23))},
+    ),
+    named(
+        "cq-missing",
+        "self-pay-needs-no-cq",
+        {"lines": (L97112, replace(L97110, pta_minutes=16))},
+        {"lines": (L97112, replace(L97110, pta_minutes=16)), "payer": SELF_PAY},
     ),
     named(
         "cq-missing",
@@ -501,6 +703,12 @@ CASES = [
     named("poc-missing", "medicare", {"plan_of_care": None}, {}),
     named(
         "poc-missing",
+        "evaluation-only-visit-needs-no-plan",
+        {"plan_of_care": None, "lines": EVALUATION_AND_TREATMENT},
+        {"plan_of_care": None, "lines": EVALUATION_ONLY},
+    ),
+    named(
+        "poc-missing",
         "self-pay-needs-no-plan",
         {"plan_of_care": None},
         {"plan_of_care": None, "payer": SELF_PAY},
@@ -509,13 +717,24 @@ CASES = [
         "poc-outside-cert",
         "after-certification",
         {"plan_of_care": plan(cert_through=date(2026, 4, 14))},
-        {"plan_of_care": plan(cert_through=date(2026, 4, 23))},
+        {"plan_of_care": plan(cert_through=date(2026, 4, 30))},
     ),
-    named(
-        "poc-outside-cert",
-        "before-plan-start",
+    case(
+        "poc-before-start",
         {"plan_of_care": plan(start_date=date(2026, 4, 16))},
         {"plan_of_care": plan(start_date=date(2026, 4, 15))},
+    ),
+    named(
+        "poc-discharged",
+        "discharged-the-day-before",
+        {"plan_of_care": DISCHARGED},
+        {"plan_of_care": replace(DISCHARGED, discharged_on=DOS)},  # the discharge visit itself
+    ),
+    named(
+        "poc-discharged",
+        "the-new-episodes-evaluation",
+        {"plan_of_care": DISCHARGED},
+        {"plan_of_care": DISCHARGED, "lines": EVALUATION_ONLY},
     ),
     named(
         "poc-cert-late",
@@ -545,9 +764,9 @@ CASES = [
     ),
     named(
         "poc-recert-due",
-        "ends-within-7-days",
-        {"plan_of_care": plan(cert_through=date(2026, 4, 22))},
-        {"plan_of_care": plan(cert_through=date(2026, 4, 23))},
+        "ends-within-14-days",
+        {"plan_of_care": plan(cert_through=date(2026, 4, 29))},
+        {"plan_of_care": plan(cert_through=date(2026, 4, 30))},
     ),
     named(
         "poc-recert-due",
@@ -591,6 +810,46 @@ CASES = [
         },
         {"note": note(includes_progress_report=True)},
     ),
+    # one claim per patient per day (§10.1)
+    named(
+        "duplicate-claim",
+        "same-code-on-an-open-claim",
+        {"same_day_claims": same_day(412, "needs_review", "97140", "97110")},
+        {"same_day_claims": same_day(412, "needs_review", "97140")},
+    ),
+    named(
+        "same-day-claim-closed",
+        "approved",
+        {"same_day_claims": same_day(412, "approved", "97140")},
+        {"same_day_claims": same_day(412, "returned", "97140")},
+    ),
+    named(
+        "same-day-claim-closed",
+        "submitted",
+        {"same_day_claims": same_day(412, "submitted", "97140")},
+        {"same_day_claims": same_day(412, "needs_review", "97140")},
+    ),
+    # timely filing (§10.10)
+    named(
+        "timely-filing-near",
+        "30-days-left",
+        {"payer": MEDICARE_365, "today": DEADLINE - timedelta(days=30)},
+        {"payer": MEDICARE_365, "today": DEADLINE - timedelta(days=31)},
+    ),
+    named(
+        "timely-filing-near",
+        "on-the-deadline-day",
+        {"payer": MEDICARE_365, "today": DEADLINE},
+        {"payer": MEDICARE, "today": DEADLINE},  # the payer's window is not known
+    ),
+    named(
+        "timely-filing-passed",
+        "the-day-after-the-deadline",
+        {"payer": MEDICARE_365, "today": DEADLINE + timedelta(days=1)},
+        {"payer": MEDICARE_365, "today": None},  # no date to check against
+    ),
+    # reference data (§10.6)
+    case("reference-not-loaded", {"missing_reference": (FY2027_NOT_LOADED,)}, {}),
 ]
 
 
@@ -621,7 +880,7 @@ def test_catalogue_lists_title_severity_and_source() -> None:
         assert rule.rule_id == rule_id
         assert rule.title
         assert rule.severity in (Severity.ERROR, Severity.WARNING)
-        assert rule.source.startswith("billing-rules §")
+        assert rule.source.startswith("docs/billing-rules.md §")
 
 
 # --- messages name the exact problem ------------------------------------------------------------
@@ -734,6 +993,574 @@ def test_billing_what_the_minutes_support_raises_no_unit_finding(
     }
 
 
+# --- §10: the December 2026 clarifications -----------------------------------------------------
+
+
+# §10.3 who may do what
+
+
+def test_pta_may_not_bill_an_evaluation() -> None:
+    finding = only(
+        make_claim(therapist_credential=Credential.PTA, lines=EVALUATION_ONLY), "pta-evaluation"
+    )
+    assert finding.line_code == "97161"
+    assert "97161" in finding.message
+    assert "the claim's treating clinician is a PTA" in finding.message
+    assert finding.severity == Severity.ERROR
+
+
+def test_an_evaluation_line_marked_as_the_assistants_is_a_pta_evaluation() -> None:
+    lines = (by_assistant(line("97164", 1, 20, "GP", "XU")), L97112, L97110)
+    finding = only(make_claim(lines=lines), "pta-evaluation")
+    assert finding.line_code == "97164"
+    assert "marked as furnished by the assistant" in finding.message
+
+
+def test_a_ptas_evaluation_is_not_asked_for_cq() -> None:
+    # CQ never makes an evaluation billable: only pta-evaluation speaks about 97161.
+    lines = (line("97161", 1, 45), *with_modifiers("GP", "CQ"))
+    claim = make_claim(therapist_credential=Credential.PTA, lines=lines)
+    assert rule_ids(claim) == ["pta-evaluation"]
+
+
+def test_pt_only_codes_are_the_pt_evaluations() -> None:
+    assert PT_ONLY_CODES == PT_EVALUATIONS == {"97161", "97162", "97163", "97164"}
+
+
+# §10.5 plan of care
+
+
+@pytest.mark.parametrize(
+    ("codes", "expected"),
+    [
+        (["97161"], True),
+        (["97164"], True),
+        (["97162", "97162"], True),
+        (["97161", "97110"], False),
+        (["97165"], False),  # an OT evaluation is not the PT's evaluation
+        ([], False),
+    ],
+)
+def test_is_evaluation_only(codes: list[str], expected: bool) -> None:
+    assert is_evaluation_only(iter(codes)) is expected
+
+
+PLAN_PROBLEMS = {
+    "no-plan": None,
+    "not-certified-after-30-days": plan(certified_on=None),
+    "before-the-plan-starts": plan(start_date=date(2026, 4, 16)),
+    "after-the-certification": plan(cert_through=date(2026, 4, 14)),
+    "discharged": DISCHARGED,
+}
+
+
+@pytest.mark.parametrize("problem", PLAN_PROBLEMS)
+def test_an_evaluation_only_visit_needs_no_prior_plan_of_care(problem: str) -> None:
+    plan_of_care = PLAN_PROBLEMS[problem]
+    treatment = rule_ids(make_claim(plan_of_care=plan_of_care, lines=EVALUATION_AND_TREATMENT))
+    assert [r for r in treatment if r.startswith("poc-")]  # treatment still needs the plan
+    assert rule_ids(make_claim(plan_of_care=plan_of_care, lines=EVALUATION_ONLY)) == []
+
+
+def test_a_zero_unit_treatment_line_leaves_the_visit_evaluation_only() -> None:
+    lines = (line("97161", 1, 45), line("97110", 0, 5))  # §10.11: 0 units is not a claim line
+    assert "poc-missing" not in rule_ids(make_claim(plan_of_care=None, lines=lines))
+
+
+def test_poc_before_start_is_its_own_rule() -> None:
+    claim = make_claim(plan_of_care=plan(start_date=date(2026, 4, 16)))
+    assert rule_ids(claim) == ["poc-before-start"]
+    finding = only(claim, "poc-before-start")
+    assert "2026-04-15 is before the plan starts (2026-04-16)" in finding.message
+
+
+def test_poc_outside_cert_keeps_the_after_certification_case() -> None:
+    finding = only(
+        make_claim(plan_of_care=plan(cert_through=date(2026, 4, 14))), "poc-outside-cert"
+    )
+    assert "2026-04-15 is after the certification ended (2026-04-14)" in finding.message
+
+
+def test_a_discharged_plan_covers_no_later_visit() -> None:
+    # The discharged plan's own certification problems are not reported: it is not in force.
+    claim = make_claim(plan_of_care=replace(DISCHARGED, certified_on=None))
+    assert rule_ids(claim) == ["poc-discharged"]
+    finding = only(claim, "poc-discharged")
+    assert "discharged on 2026-04-14" in finding.message
+    assert "2026-04-15" in finding.message
+    assert "new plan of care" in finding.fix
+
+
+@pytest.mark.parametrize(
+    "plan_of_care",
+    [
+        pytest.param(replace(DISCHARGED, discharged_on=DOS), id="the-discharge-visit-itself"),
+        pytest.param(replace(DISCHARGED, status="on_hold"), id="on-hold"),
+        pytest.param(replace(DISCHARGED, status="active"), id="active"),
+    ],
+)
+def test_only_a_plan_discharged_before_the_visit_is_discharged(plan_of_care: PlanOfCare) -> None:
+    assert "poc-discharged" not in rule_ids(make_claim(plan_of_care=plan_of_care))
+
+
+# §10.1 one claim per patient per day
+
+
+def test_duplicate_claim_names_the_code_and_the_other_claim() -> None:
+    claim = make_claim(same_day_claims=same_day(412, "needs_review", "97140", "97110"))
+    (finding,) = scrub(claim).findings
+    assert finding.rule_id == "duplicate-claim"
+    assert finding.line_code == "97110"
+    assert finding.message.startswith("97110 is also billed on claim 412 ")
+    assert "CARC 18" in finding.message
+
+
+def test_duplicate_claim_flags_each_shared_code_and_names_every_claim() -> None:
+    others = (
+        SameDayClaim(claim_id=412, status="needs_review", codes=("97112", "97110")),
+        SameDayClaim(claim_id=415, status="returned", codes=("97110",)),
+    )
+    findings = scrub(make_claim(same_day_claims=others)).findings
+    assert [(f.rule_id, f.line_code) for f in findings] == [
+        ("duplicate-claim", "97112"),
+        ("duplicate-claim", "97110"),
+    ]
+    assert "on claim 412 " in findings[0].message
+    assert "on claims 412 and 415 " in findings[1].message
+
+
+def test_a_zero_unit_line_is_not_a_duplicate() -> None:
+    lines = (L97112, L97110, line("97140", 0, 5))
+    assert rule_ids(make_claim(lines=lines, same_day_claims=same_day(412, "approved"))) == [
+        "same-day-claim-closed"
+    ]
+    assert "duplicate-claim" not in rule_ids(
+        make_claim(lines=lines, same_day_claims=same_day(412, "needs_review", "97140"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "closed"),
+    [("needs_review", False), ("returned", False), ("approved", True), ("submitted", True)],
+)
+def test_a_same_day_claim_that_left_review_needs_a_corrected_claim(
+    status: str, closed: bool
+) -> None:
+    claim = make_claim(same_day_claims=same_day(412, status, "97140"))
+    assert rule_ids(claim) == (["same-day-claim-closed"] if closed else [])
+    if closed:
+        finding = only(claim, "same-day-claim-closed")
+        assert finding.message.startswith(
+            f"Claim 412 of the same patient and date is already {status}"
+        )
+        assert "corrected claim of claim 412" in finding.fix
+
+
+def test_a_closed_same_day_claim_with_the_same_code_is_also_a_duplicate() -> None:
+    claim = make_claim(same_day_claims=same_day(412, "approved", "97112"))
+    assert rule_ids(claim) == ["duplicate-claim", "same-day-claim-closed"]
+
+
+# §10.10 timely filing
+
+
+def test_timely_filing_deadline_is_the_date_of_service_plus_the_window() -> None:
+    assert timely_filing_deadline(make_claim(payer=MEDICARE_365)) == date(2027, 4, 15)
+    ninety = replace(COMMERCIAL, timely_filing_days=90)
+    assert timely_filing_deadline(make_claim(payer=ninety)) == date(2026, 7, 14)
+    assert timely_filing_deadline(make_claim(payer=MEDICARE)) is None
+
+
+@pytest.mark.parametrize(
+    ("days_left", "expected"),
+    [
+        (TIMELY_FILING_WARNING_DAYS + 1, []),
+        (TIMELY_FILING_WARNING_DAYS, ["timely-filing-near"]),
+        (1, ["timely-filing-near"]),
+        (0, ["timely-filing-near"]),
+        (-1, ["timely-filing-passed"]),
+        (-200, ["timely-filing-passed"]),
+    ],
+)
+def test_timely_filing_warns_within_30_days_and_errs_once_past(
+    days_left: int, expected: list[str]
+) -> None:
+    assert TIMELY_FILING_WARNING_DAYS == 30
+    claim = make_claim(payer=MEDICARE_365, today=DEADLINE - timedelta(days=days_left))
+    assert rule_ids(claim) == expected
+
+
+def test_timely_filing_messages_give_the_deadline_and_the_days() -> None:
+    near = only(
+        make_claim(payer=MEDICARE_365, today=DEADLINE - timedelta(days=12)), "timely-filing-near"
+    )
+    assert "The filing deadline is 2027-04-15, 12 days from today" in near.message
+    assert "365 days after the date of service (2026-04-15)" in near.message
+    passed = only(
+        make_claim(payer=MEDICARE_365, today=DEADLINE + timedelta(days=1)), "timely-filing-passed"
+    )
+    assert "The filing deadline passed on 2027-04-15, 1 day ago" in passed.message
+    assert scrub(make_claim(payer=MEDICARE_365, today=DEADLINE + timedelta(days=1))).blocks_approval
+
+
+# §10.6 figures not loaded
+
+
+def test_each_missing_reference_sentence_is_a_warning_of_its_own() -> None:
+    result = scrub(make_claim(missing_reference=(FY2027_NOT_LOADED, RVUS_NOT_LOADED)))
+    assert [(f.rule_id, f.message) for f in result.findings] == [
+        ("reference-not-loaded", FY2027_NOT_LOADED),
+        ("reference-not-loaded", RVUS_NOT_LOADED),
+    ]
+    assert (result.error_count, result.warning_count) == (0, 2)
+    assert not result.blocks_approval
+
+
+# §10.12 medical necessity text
+
+
+def test_the_template_statement_would_pass_the_word_count_alone() -> None:
+    # What makes necessity-template needed: the §6.5 heuristic on the whole text is satisfied.
+    assert len(meaningful_words(TEMPLATE_STATEMENT)) >= MIN_NECESSITY_WORDS
+    assert states_skilled_need(TEMPLATE_STATEMENT)
+
+
+def test_necessity_template_quotes_the_phrases_and_what_is_left() -> None:
+    finding = only(
+        make_claim(note=note(medical_necessity=TEMPLATE_STATEMENT)), "necessity-template"
+    )
+    assert '"Skilled services per the plan of care"' in finding.message
+    assert '"tolerated treatment well"' in finding.message
+    assert '"Continue per POC"' in finding.message
+    assert "no words stating skilled need" in finding.message
+    assert "meaningful words (at least" not in finding.message  # 14 words are left
+
+
+def test_necessity_template_replaces_necessity_thin() -> None:
+    claim = make_claim(note=note(medical_necessity="Tolerated treatment well. Continue per POC."))
+    assert rule_ids(claim) == ["necessity-template"]
+    assert (
+        "only 0 meaningful words (at least 12 expected)"
+        in only(claim, "necessity-template").message
+    )
+
+
+@pytest.mark.parametrize("phrase", TEMPLATE_PHRASES)
+def test_every_template_phrase_is_found_and_removed(phrase: str) -> None:
+    text = f"Gait on stairs; {phrase.upper()}; knee flexion 95 degrees."
+    assert [p.lower() for p in template_phrases(text)] == [phrase]
+    assert without_template_phrases(text) == "Gait on stairs; ; knee flexion 95 degrees."
+
+
+def test_template_phrases_match_across_punctuation_and_overlap() -> None:
+    text = "Pt. tolerated treatment well, continue   per the plan of care."
+    assert template_phrases(text) == [
+        "Pt. tolerated",
+        "tolerated treatment well",
+        "continue per the plan of care",
+    ]
+    assert without_template_phrases(text) == ", ."
+
+
+def test_template_words_inside_other_words_are_kept() -> None:
+    # "per poc" only as whole words: "super pocket" is not a template.
+    assert template_phrases("Super pocket of tolerated wellness") == []
+
+
+def test_normalise_for_copy_drops_case_dates_digits_and_spacing() -> None:
+    text = "Seen 4/14/2026, April 14, 2026 and 14th April:  3 x 10 reps\n2026-04-14"
+    assert normalise_for_copy(text) == "seen , and : x reps"
+
+
+def ratio(a: str, b: str) -> float:
+    return SequenceMatcher(
+        None, normalise_for_copy(a), normalise_for_copy(b), autojunk=False
+    ).ratio()
+
+
+def test_near_copy_threshold_is_0_9() -> None:
+    assert NEAR_COPY_RATIO == 0.9
+    # The table's near copy and rewrite sit on either side of the threshold.
+    assert 0.9 <= ratio(STATEMENT, NEAR_COPY) < 0.91
+    assert 0.89 < ratio(STATEMENT, JUST_NOT_A_COPY) < 0.9
+
+
+def test_necessity_copied_says_word_for_word_or_nearly() -> None:
+    exact = only(
+        make_claim(history=(*HISTORY, EarlierVisit(date(2026, 4, 14), STATEMENT))),
+        "necessity-copied",
+    )
+    assert exact.message == (
+        "The necessity statement is word for word the one of the visit on 2026-04-14."
+    )
+    near = only(
+        make_claim(history=(*HISTORY, EarlierVisit(date(2026, 4, 14), NEAR_COPY))),
+        "necessity-copied",
+    )
+    assert near.message.startswith("The necessity statement is nearly word for word (90% the")
+    assert near.message.endswith("the one of the visit on 2026-04-14.")
+
+
+def test_necessity_copied_names_the_latest_earlier_copy() -> None:
+    history = (
+        *HISTORY,
+        EarlierVisit(date(2026, 4, 9), STATEMENT),
+        EarlierVisit(date(2026, 4, 14), NEAR_COPY),
+    )
+    assert "visit on 2026-04-14" in only(make_claim(history=history), "necessity-copied").message
+
+
+@given(st.dates(date(2025, 1, 1), date(2026, 4, 14)), st.dates(date(2025, 1, 1), date(2026, 4, 14)))
+def test_a_statement_with_only_its_date_changed_is_a_copy(earlier: date, today: date) -> None:
+    def stated(day: date) -> str:
+        return f"{STATEMENT} Reassessed {day:%m/%d/%Y} and on {day:%B} {day.day}, {day.year}."
+
+    history = (EarlierVisit(date(2026, 4, 14), stated(earlier)),)
+    claim = make_claim(note=note(medical_necessity=stated(today)), history=history)
+    assert rule_ids(claim) == ["necessity-copied"]
+
+
+# §10.7 7th characters
+
+
+@pytest.mark.parametrize(
+    ("code", "subsequent"),
+    [
+        ("S83.511A", "S83.511D"),
+        ("s83.511a", "S83.511D"),
+        ("T84.010A", "T84.010D"),
+        ("S72.001B", "S72.001E"),  # open fracture type I/II: E is its routine healing
+        ("S72.001C", "S72.001F"),  # open fracture type IIIA-C: F
+        ("S82.001B", "S82.001E"),
+        ("S52.501C", "S52.501F"),
+        ("S42.001B", "S42.001D"),  # open fractures not typed: D for open and closed alike
+        ("S02.0XXB", "S02.0XXD"),
+        ("M84.451A", "M84.451D"),
+        ("M80.08XA", "M80.08XD"),
+        ("M48.46XA", "M48.46XD"),
+        ("M48.50XA", "M48.50XD"),
+        ("M97.01XA", "M97.01XD"),
+    ],
+)
+def test_initial_encounters_and_their_subsequent_code(code: str, subsequent: str) -> None:
+    assert is_initial_encounter(code)
+    assert subsequent_encounter_code(code) == subsequent
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "S83.511D",  # subsequent
+        "S83.511S",  # sequela
+        "M84.451D",
+        "M1A.0110",  # gout: the 7th character is the tophus, not an encounter
+        "H54.413A",  # visual impairment category: A is not an encounter
+        "M48.06",  # spinal stenosis: not a fracture category
+        "M25.561",
+        "S83.51",  # a header, not 7 characters
+        "S72.00A",  # 6 characters: the A is not a 7th character
+    ],
+)
+def test_other_codes_are_not_initial_encounters(code: str) -> None:
+    assert not is_initial_encounter(code)
+    assert subsequent_encounter_code(code) is None
+    assert "dx-initial-encounter" not in rule_ids(make_claim(diagnoses=dx(code, "Some title")))
+
+
+def test_initial_fracture_encounter_names_the_7th_character_and_the_fix() -> None:
+    finding = only(
+        make_claim(diagnoses=dx("S72.001B", "Fracture of right femoral neck, open type I or II")),
+        "dx-initial-encounter",
+    )
+    assert finding.message.startswith("S72.001B is an injury code with 7th character B")
+    assert "S72.001E" in finding.fix
+    stress = only(
+        make_claim(diagnoses=dx("M84.451A", "Pathological fracture, right femur")),
+        "dx-initial-encounter",
+    )
+    assert stress.message.startswith("M84.451A is a fracture code with 7th character A")
+    assert "M84.451D" in stress.fix
+
+
+# §10.4 GP on every service
+
+
+@pytest.mark.parametrize("code", ["95851", "97598"])
+def test_gp_on_every_known_code_sometimes_therapy_included(code: str) -> None:
+    claim = make_claim(lines=(L97112, L97110, bare(line(code, 1, 10))))
+    finding = only(claim, "gp-missing")
+    assert finding.line_code == code
+    assert '"sometimes therapy" codes need GP too' in finding.message
+
+
+def test_an_unknown_code_is_code_unknown_not_gp_missing() -> None:
+    claim = make_claim(lines=(L97112, L97110, bare(line("97999", 1, 10))))
+    assert rule_ids(claim) == ["code-unknown"]
+
+
+def test_self_pay_needs_no_modifiers_even_from_a_pta() -> None:
+    lines = (L97112, line("97110", 1, 23, pta=16), by_assistant(line("97012", 1, 0)))
+    bare_lines = tuple(bare(claim_line) for claim_line in lines)
+    claim = make_claim(payer=SELF_PAY, therapist_credential=Credential.PTA, lines=bare_lines)
+    assert rule_ids(claim) == []
+    assert set(rule_ids(replace(claim, payer=MEDICARE))) == {"gp-missing", "cq-missing"}
+
+
+# §10.2 CQ
+
+
+def test_cq_missing_names_the_engines_cq_units() -> None:
+    finding = only(make_claim(lines=(L97112, replace(L97110, pta_minutes=16))), "cq-missing")
+    assert finding.line_code == "97110"
+    assert finding.message == (
+        "97110: the assistant furnished 16 of its 23 minutes, so 1 unit must carry CQ, but 0 "
+        "billed with CQ."
+    )
+    assert finding.fix == "Append CQ (with GP) to 97110."
+
+
+def test_cq_missing_counts_the_units_on_the_codes_cq_lines() -> None:
+    lines = (line("97110", 2, 15), line("97110", 1, 23, "GP", "CQ", pta=23))
+    finding = only(make_claim(lines=lines), "cq-missing")
+    assert "23 of its 38 minutes, so 2 units must carry CQ, but 1 billed with CQ" in finding.message
+    assert finding.fix.startswith(
+        "Split 97110: 2 units furnished in whole or part by the assistant on a GP CQ line"
+    )
+
+
+def test_an_untimed_service_by_the_assistant_carries_cq_whatever_its_minutes() -> None:
+    for minutes in (0, 15):
+        claim = make_claim(lines=(L97112, L97110, by_assistant(line("97012", 1, minutes))))
+        finding = only(claim, "cq-missing")
+        assert finding.line_code == "97012"
+        assert "untimed" in finding.message
+
+
+def test_a_timed_line_marked_as_the_assistants_follows_the_engines_cq_units() -> None:
+    # 8 of 23 minutes by the assistant: the PT's own 15-minute block carries the one unit.
+    shared = by_assistant(replace(L97110, pta_minutes=8))
+    assert rule_ids(make_claim(lines=(L97112, shared))) == []
+    assert rule_ids(make_claim(lines=(L97112, replace(shared, pta_minutes=16)))) == ["cq-missing"]
+
+
+def test_a_ptas_visit_needs_cq_on_every_line() -> None:
+    lines = (replace(L97112, modifiers=("GP", "CQ")), L97110)
+    claim = make_claim(therapist_credential=Credential.PTA, lines=lines)
+    assert [(f.rule_id, f.line_code) for f in scrub(claim).findings] == [("cq-missing", "97110")]
+
+
+def test_cq_the_engine_did_not_ask_for_is_not_flagged() -> None:
+    assert rule_ids(make_claim(lines=with_modifiers("GP", "CQ"))) == []
+
+
+@given(
+    st.integers(min_value=8, max_value=75),
+    st.integers(min_value=0, max_value=75),
+    st.integers(min_value=0, max_value=5),
+)
+def test_cq_missing_fires_exactly_when_fewer_cq_units_than_the_engine_gives(
+    minutes: int, pta: int, cq_billed: int
+) -> None:
+    pta = min(pta, minutes)
+    engine = compute_units(
+        UnitsRequest(
+            services=(ServiceInput("97110", minutes, timed=True, pta_minutes=pta),),
+            method=Method.CMS,
+        )
+    )
+    supported = engine.lines[0]
+    cq_billed = min(cq_billed, supported.units)
+    lines = (
+        ClaimLine("97110", supported.units - cq_billed, ("GP",), minutes - pta),
+        ClaimLine("97110", cq_billed, ("GP", "CQ"), pta, pta_minutes=pta),
+    )
+    fired = "cq-missing" in rule_ids(make_claim(lines=lines))
+    assert fired is (cq_billed < supported.cq_units)
+
+
+# §10.9 MUE adjudication indicator
+
+
+@pytest.mark.parametrize(
+    ("mai", "tail", "fix"),
+    [
+        (1, " (MAI 1, a line edit: units over the MUE on one line are denied).", "on the line"),
+        (
+            2,
+            " (MAI 2, an absolute per-day limit set by policy: units over it are denied and "
+            "cannot be appealed).",
+            "not even on appeal",
+        ),
+        (
+            3,
+            " (MAI 3, a per-day limit from clinical benchmarks: a MAC may pay more on appeal "
+            "with documentation).",
+            "appeal with the documentation",
+        ),
+        (None, ".", "units over the MUE are denied"),
+    ],
+)
+def test_mue_exceeded_explains_the_mai(mai: int | None, tail: str, fix: str) -> None:
+    limits = (UnitLimit("97112", 4, mai=mai),)
+    claim = make_claim(unit_limits=limits, lines=(line("97112", 5, 75), line("97110", 1, 15)))
+    finding = only(claim, "mue-exceeded")
+    assert finding.message == "97112: 5 units billed; the daily limit (MUE) is 4" + tail
+    assert finding.fix.startswith("Bill at most 4")
+    assert fix in finding.fix
+
+
+# §10.8 KX: strictly above
+
+
+@pytest.mark.parametrize(
+    ("ytd", "fires"),
+    [("2418.00", False), ("2418.01", True)],  # + 62.00 this visit against $2,480
+)
+def test_kx_is_needed_only_strictly_above_the_threshold(ytd: str, fires: bool) -> None:
+    assert ("kx-missing" in rule_ids(make_claim(kx=kx(ytd)))) is fires
+
+
+@pytest.mark.parametrize(("ytd", "fires"), [("2938.00", False), ("2938.01", True)])
+def test_the_review_threshold_is_strictly_above_3000(ytd: str, fires: bool) -> None:
+    claim = make_claim(kx=kx(ytd), lines=with_modifiers("GP", "KX"))
+    assert ("kx-review-threshold" in rule_ids(claim)) is fires
+
+
+# sources and the pipeline's fields
+
+
+def test_sources_cite_the_repositorys_own_rules() -> None:
+    text = (REPO / "claims" / "scrubber.py").read_text()
+    assert "/work/shared" not in text
+    assert "``docs/billing-rules.md``" in text.split('"""')[1]  # the module docstring
+    assert RULES["pta-evaluation"].source == "docs/billing-rules.md §10.3 (BPM 15 §230.1, §220.3)"
+    assert RULES["necessity-missing"].source == "docs/billing-rules.md §6.5 (BPM 15 §220)"
+
+
+def test_new_fields_have_defaults_so_existing_callers_keep_working() -> None:
+    claim = ClaimFacts(
+        date_of_service=DOS,
+        payer=Payer(name="P", kind=PayerKind.COMMERCIAL, unit_method=Method.AMA),
+        therapist_credential=Credential.PT,
+        lines=(ClaimLine(code="97110", units=1),),
+        diagnoses=(),
+        code_facts=(),
+        note=VisitNote(medical_necessity=""),
+        plan_of_care=PlanOfCare(start_date=DOS, first_visit_date=DOS),
+    )
+    assert claim.today is None
+    assert claim.same_day_claims == ()
+    assert claim.missing_reference == ()
+    assert claim.lines[0].by_assistant is False
+    assert claim.payer.timely_filing_days is None
+    assert claim.plan_of_care is not None
+    assert (claim.plan_of_care.status, claim.plan_of_care.discharged_on) == ("active", None)
+    assert UnitLimit(code="97110", max_units=6).mai is None
+    other = SameDayClaim(claim_id=7, status="approved", codes=("97110",))
+    with pytest.raises(AttributeError):
+        other.status = "returned"  # type: ignore[misc]
+
+
 # --- heuristics ---------------------------------------------------------------------------------
 
 
@@ -775,7 +1602,7 @@ def test_treatment_days_without_a_report_start_at_the_plans_first_visit() -> Non
 # --- no Django ----------------------------------------------------------------------------------
 
 
-def test_scrubber_imports_only_the_standard_library_and_the_units_engine() -> None:
+def test_scrubber_imports_only_the_standard_library_the_units_engine_and_code_groups() -> None:
     tree = ast.parse((REPO / "claims" / "scrubber.py").read_text())
     modules = {
         alias.name
@@ -784,7 +1611,10 @@ def test_scrubber_imports_only_the_standard_library_and_the_units_engine() -> No
         for alias in node.names
     } | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     outside = {
-        m for m in modules if m.split(".")[0] not in sys.stdlib_module_names and m != "coding.units"
+        m
+        for m in modules
+        if m.split(".")[0] not in sys.stdlib_module_names
+        and m not in ("coding.units", "coding.code_groups")
     }
     assert outside == set()
 

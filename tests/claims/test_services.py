@@ -1,5 +1,6 @@
 """Service-level guarantees of the review actions: stale pages, re-scrubs, bulk approval."""
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from claims.services import (
     claims_bulk_approve,
     flag_settle,
 )
+from coding.models import FeeScheduleEntry, RelativeValue
+from coding.pricing import PriceLine, PricingRequest, RvuSplit, compute_expected_amount
 from tests.claims.test_review import make_claim
 from tests.conftest import make_clinic, make_member
 
@@ -26,7 +29,7 @@ def test_a_rescrub_that_changes_the_flags_makes_older_pages_stale(
 ) -> None:
     claim = make_claim(clinic, pt, necessity="")
     seen = claim.version
-    session = claim.session
+    session = claim.sessions.get()
     session.medical_necessity = (
         "Skilled therapist progression of exercise is needed to restore safe gait and stair "
         "climbing after the knee replacement, with cues for the quadriceps."
@@ -81,18 +84,55 @@ def test_bulk_approve_counts_what_it_could_not_approve(clinic: Any, pt: Any, own
     assert elsewhere.status == ClaimStatus.NEEDS_REVIEW
 
 
-def test_a_line_raised_from_zero_units_is_priced_from_the_suggestion(
+def test_a_reviewers_change_of_units_is_priced_as_it_is_not_pro_rata(
     clinic: Any, pt: Any, owner: Any
 ) -> None:
-    claim = make_claim(clinic, pt)
+    """docs/billing-rules.md §10.11: 3 units of 97110 lose half their practice expense on two
+    units (MPPR), not 3/2 of the 2-unit amount."""
+    claim = make_claim(clinic, pt)  # 97110, 30 minutes: 2 units for Medicare
     line = claim.lines.get()
-    per_unit = line.expected_amount / line.units
+    two_units = line.expected_amount
     claim = claim_line_update(
-        line=line, user=owner, version=claim.version, units=0, modifiers=["GP"], reason="x"
+        line=line, user=owner, version=claim.version, units=3, modifiers=["GP"], reason="longer"
     )
     line.refresh_from_db()
+    rvu = RelativeValue.objects.get(billing_code="97110", year=claim.date_of_service.year)
+    fee = FeeScheduleEntry.objects.get(
+        payer=claim.payer, billing_code="97110", year=claim.date_of_service.year
+    ).allowed_amount
+    expected = compute_expected_amount(
+        PricingRequest(
+            lines=(
+                PriceLine(
+                    "97110",
+                    3,
+                    fee,
+                    always_therapy=True,
+                    rvu=RvuSplit(rvu.work_rvu, rvu.pe_rvu, rvu.mp_rvu),
+                ),
+            ),
+            applies_mppr=True,
+            applies_cq_reduction=True,
+        )
+    ).total
+    assert line.expected_amount == expected
+    assert line.expected_amount != (two_units / 2 * 3).quantize(Decimal("0.01"))
+    claim.refresh_from_db()
+    assert claim.expected_amount == expected
+    assert claim.total_units == 3
+
+
+def test_a_reviewer_setting_0_units_takes_the_line_off_the_claim(
+    clinic: Any, pt: Any, owner: Any
+) -> None:
+    claim = make_claim(clinic, pt, rows=(("97110", 30), ("97140", 15)))
+    line = claim.lines.get(billing_code="97140")
     claim = claim_line_update(
-        line=line, user=owner, version=claim.version, units=1, modifiers=["GP"], reason="back"
+        line=line, user=owner, version=claim.version, units=0, modifiers=["GP"], reason="dup"
     )
-    line.refresh_from_db()
-    assert line.expected_amount == per_unit.quantize(line.expected_amount)
+    claim.refresh_from_db()
+    assert list(claim.lines.values_list("billing_code", flat=True)) == ["97110"]
+    assert claim.total_units == 2
+    assert claim.expected_amount == claim.lines.get().expected_amount
+    # The documentation keeps the minutes.
+    assert claim.sessions.get().services.filter(billing_code="97140", minutes=15).exists()

@@ -82,9 +82,10 @@ def test_the_page_lists_the_clinics_patients_and_the_live_panel_reads_none(
     assert f'<option value="{patient.pk}">Adler, Ruth — MRN {patient.mrn} — Medicare Part B' in page
     data = post_data(patient, membership(pt, clinic), [("97112", "24", ""), ("97110", "23", "")])
     client.post(reverse("session-suggest"), data, HTTP_HX_REQUEST="true")
-    # Session, user, memberships; patient, therapist, diagnoses, codes; fees, unit limits, edit
-    # pairs, RVUs, fee year, year-to-date amount: never the clinic's list of patients.
-    with django_assert_max_num_queries(13) as captured:
+    # Session, user, memberships; the patient; the diagnoses (form); the code tables' stamp
+    # (the tables are cached per process); the plans, visits, year's claims and diagnoses of
+    # the facts builder: never the clinic's list of patients.
+    with django_assert_max_num_queries(10) as captured:
         client.post(reverse("session-suggest"), data, HTTP_HX_REQUEST="true")
     assert not [q for q in captured.captured_queries if '"last_name" AS' in q["sql"]]
 
@@ -135,7 +136,9 @@ def test_saving_creates_the_session_and_a_claim_waiting_for_review(
         ([("97110", "2000", "")], "more than a day"),
         ([("97999", "20", "")], "“97999” is not a code"),
         ([("97110", "", "")], "97110 is timed: enter its minutes"),
-        ([("97110", "20", "25")], "PTA minutes cannot be more"),
+        ([("97110", "20", "25")], "cannot be more than the row&#x27;s minutes (20)"),
+        ([("therapeutic", "20", "")], "matches several codes"),
+        ([("no such words here", "20", "")], "matches no code"),
         ([("97110", "20", ""), ("97110", "10", "")], "listed twice"),
         ([], "Add at least one service"),
     ],
@@ -209,8 +212,10 @@ def test_pta_minutes_over_ten_percent_split_the_line(
 ) -> None:
     data = post_data(patient, membership(pt, clinic), [("97110", "38", "10")])
     assert client_for(pt).post(reverse("session-new"), data).status_code == 302
-    # 28 PT minutes are one full unit; the other two units were furnished in part by the PTA.
-    assert lines_of(Claim.objects.get()) == [("97110", 1, ["GP"]), ("97110", 2, ["GP", "CQ"])]
+    # 38 minutes = 3 units. The PT's 28 minutes are one full block (13 left), the assistant's
+    # 10 none: two units remain, each provider furnished 9-14 minutes of them, so one bills GP
+    # and one GP CQ (docs/billing-rules.md §10.2).
+    assert lines_of(Claim.objects.get()) == [("97110", 2, ["GP"]), ("97110", 1, ["GP", "CQ"])]
 
 
 def test_changing_a_suggestion_needs_a_reason_and_keeps_both(
@@ -248,8 +253,31 @@ def test_a_tie_can_be_given_to_the_other_code(
     assert lines_of(Claim.objects.get()) == [("97112", 1, ["GP"]), ("97110", 2, ["GP"])]
 
 
-def test_two_evaluations_are_blocked(client_for: Any, pt: Any, clinic: Any, patient: Any) -> None:
+def test_a_second_evaluation_is_kept_off_the_claim_and_the_visit_saved(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    """97162/97161 is an indicator-0 pair: the column-2 code stays in the note, off the claim."""
     data = post_data(patient, membership(pt, clinic), [("97161", "", ""), ("97162", "", "")])
+    html = client_for(pt).post(reverse("session-suggest"), data).content.decode()
+    assert "97161 is kept off the claim" in html
+    assert 'data-rule="line-kept-off"' in html
+    assert client_for(pt).post(reverse("session-new"), data).status_code == 302
+    claim = Claim.objects.get()
+    assert lines_of(claim) == [("97162", 1, ["GP"])]
+    assert claim.flags.filter(rule_id="line-kept-off", line_code="97161").exists()
+    assert claim.sessions.get().services.filter(billing_code="97161").exists()
+
+
+def test_putting_a_blocked_line_back_cannot_be_saved(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    data = post_data(
+        patient,
+        membership(pt, clinic),
+        [("97161", "", ""), ("97162", "", "")],
+        units__97161="1",
+        reason__97161="both were done",
+    )
     response = client_for(pt).post(reverse("session-new"), data)
     html = response.content.decode()
     assert 'data-testid="edit-block"' in html
@@ -262,13 +290,27 @@ def test_kx_appears_once_the_year_passes_the_threshold(
 ) -> None:
     me = membership(pt, clinic)
     client = client_for(pt)
-    html = client.post(reverse("session-suggest"), post_data(patient, me, [("97110", "30", "")]))
+    first, second = dt.date(2026, 3, 2).isoformat(), dt.date(2026, 3, 3).isoformat()
+    row = [("97110", "30", "")]
+    html = client.post(
+        reverse("session-suggest"), post_data(patient, me, row, date_of_service=first)
+    )
     assert 'data-modifier="KX"' not in html.content.decode()
-    response = client.post(reverse("session-new"), post_data(patient, me, [("97110", "30", "")]))
+    response = client.post(
+        reverse("session-new"), post_data(patient, me, row, date_of_service=first)
+    )
     assert response.status_code == 302
-    Claim.objects.update(expected_amount=Decimal("2470.00"))  # earlier visits, same year
-    html = client.post(reverse("session-suggest"), post_data(patient, me, [("97110", "30", "")]))
+    Claim.objects.update(expected_amount=Decimal("2470.00"))  # the year so far, before Mar 3
+    html = client.post(
+        reverse("session-suggest"), post_data(patient, me, row, date_of_service=second)
+    )
     assert 'data-modifier="KX"' in html.content.decode()
+    # Visits dated later never count (docs/billing-rules.md §10.8): Mar 1 is before them all.
+    earlier = dt.date(2026, 3, 1).isoformat()
+    html = client.post(
+        reverse("session-suggest"), post_data(patient, me, row, date_of_service=earlier)
+    )
+    assert 'data-modifier="KX"' not in html.content.decode()
 
 
 def test_a_returned_claim_is_fixed_and_resubmitted(
@@ -281,7 +323,7 @@ def test_a_returned_claim_is_fixed_and_resubmitted(
     Claim.objects.filter(pk=claim.pk).update(
         status=ClaimStatus.RETURNED, return_comment="Add the knee flexion goal."
     )
-    session = claim.session
+    session = claim.sessions.get()
 
     page = client.get(reverse("session-edit", args=[session.pk])).content.decode()
     assert "Add the knee flexion goal." in page
@@ -306,7 +348,8 @@ def test_an_approved_claim_cannot_be_edited(
     )
     claim = Claim.objects.get()
     Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.APPROVED)
-    assert client.get(reverse("session-edit", args=[claim.session_id])).status_code == 403
+    session = claim.sessions.get()
+    assert client.get(reverse("session-edit", args=[session.pk])).status_code == 403
 
 
 def test_my_sessions_shows_only_my_own(client_for: Any, pt: Any, clinic: Any, patient: Any) -> None:

@@ -401,14 +401,21 @@ def test_unit_limit_and_daily_cap_together_report_the_units_before_any_cap() -> 
     ("minutes", "pta_minutes", "timed", "cq_units"),
     [
         pytest.param(30, 0, True, 0, id="no-assistant"),
-        pytest.param(30, 3, True, 0, id="exactly-10-percent-is-de-minimis"),
-        pytest.param(30, 4, True, 1, id="over-10-percent-second-unit-is-shared"),
         pytest.param(30, 30, True, 2, id="assistant-did-it-all"),
-        pytest.param(38, 8, True, 1, id="pt-own-full-blocks-stay-pt-units"),
-        pytest.param(45, 15, True, 1, id="assistant-did-one-whole-block"),
-        pytest.param(45, 16, True, 2, id="assistant-touched-two-blocks"),
+        pytest.param(45, 15, True, 1, id="each-keeps-their-own-full-blocks"),
+        pytest.param(38, 8, True, 1, id="shared-unit-assistant-over-10-percent-pt-under-8"),
+        pytest.param(30, 3, True, 0, id="shared-unit-pt-furnished-8-or-more"),
+        pytest.param(30, 4, True, 0, id="shared-unit-pt-12-minutes-keeps-it"),
+        pytest.param(45, 16, True, 1, id="shared-unit-pt-14-minutes-keeps-it"),
+        pytest.param(15, 10, True, 1, id="one-unit-pt-5-assistant-10"),
+        pytest.param(18, 9, True, 0, id="one-unit-pt-9-assistant-9-pt-keeps-it"),
+        pytest.param(16, 8, True, 0, id="one-unit-pt-8-assistant-8-pt-keeps-it"),
+        pytest.param(16, 9, True, 1, id="one-unit-pt-7-assistant-9"),
+        pytest.param(24, 12, True, 1, id="two-units-left-each-9-to-14-one-each"),
+        pytest.param(28, 14, True, 1, id="two-units-left-14-and-14"),
         pytest.param(15, 15, False, 1, id="untimed-counts-whole"),
         pytest.param(15, 1, False, 0, id="untimed-de-minimis"),
+        pytest.param(15, 2, False, 1, id="untimed-over-10-percent"),
     ],
 )
 def test_cq_units_are_those_furnished_in_whole_or_part_by_the_assistant(
@@ -416,6 +423,24 @@ def test_cq_units_are_those_furnished_in_whole_or_part_by_the_assistant(
 ) -> None:
     result = run(svc("97110" if timed else "97012", minutes, timed=timed, pta_minutes=pta_minutes))
     assert result.lines[0].cq_units == cq_units
+
+
+def test_an_assistants_untimed_service_carries_cq_with_no_minutes_typed() -> None:
+    service = ServiceInput(code="G0283", minutes=0, timed=False, by_assistant=True)
+    result = compute_units(UnitsRequest(services=(service,), method=Method.CMS))
+    assert (result.lines[0].units, result.lines[0].cq_units) == (1, 1)
+    plain = ServiceInput(code="G0283", minutes=0, timed=False)
+    result = compute_units(UnitsRequest(services=(plain,), method=Method.CMS))
+    assert result.lines[0].cq_units == 0
+
+
+def test_cms_cq_example_two_codes_pooled() -> None:
+    """The day's units first (§1), then CQ per code (§10.2): PT 23 min 97110, assistant 20 min
+    97112 → 43 min = 3 units; 97110 x 2 (its own 1 full block + leftover 8), 97112 x 1 by the
+    assistant with CQ."""
+    result = run(svc("97110", 23), svc("97112", 20, pta_minutes=20))
+    lines = {line.code: (line.units, line.cq_units) for line in result.lines}
+    assert lines == {"97110": (2, 0), "97112": (1, 1)}
 
 
 def test_cq_units_follow_the_capped_units() -> None:

@@ -178,7 +178,7 @@ def clinic_a_records(reference: None, clinic: Clinic) -> dict[str, int]:
     return {
         "patient_id": claim.patient_id,
         "plan_id": plan.pk,
-        "session_id": claim.session_id,
+        "session_id": claim.sessions.get().pk,
         "claim_id": claim.pk,
         "flag_id": flag.pk,
         "line_id": claim.lines.first().pk,  # type: ignore[union-attr]

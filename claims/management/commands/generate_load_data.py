@@ -33,6 +33,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from claims import scrubber as rules
+from claims.facts import ReferenceFacts
 from claims.models import (
     Claim,
     ClaimLine,
@@ -42,12 +44,9 @@ from claims.models import (
     SessionService,
     TreatmentSession,
 )
-from claims.scrubbing import ReferenceFacts, claims_scrub
-from coding.models import BillingCode, EditPair, FeeScheduleEntry, FeeYear, Payer, RelativeValue
-from coding.models import UnitLimit as UnitLimitRow
-from coding.modifiers import KxFacts, LineFacts, ModifierRequest, PairFacts, suggest_modifiers
-from coding.pricing import PriceLine, PricingRequest, RvuSplit, compute_expected_amount
-from coding.units import Method, ServiceInput, UnitsRequest, compute_units
+from claims.pipeline import DraftClaim, DraftRequest, Service, draft_claim
+from claims.scrubbing import claims_scrub
+from coding.models import BillingCode, Payer
 from ptclinic.models import Clinic, Credential, Membership, Role
 
 LOAD_PASSWORD = "load-test-password"
@@ -108,29 +107,14 @@ class _Computed:
 
 
 class _Engines:
-    """The real engines over code tables read once, with one result per distinct input."""
+    """The real pipeline (`claims.pipeline.draft_claim`) over code tables read once, with one
+    result per distinct input. Units, modifiers and amounts do not depend on the patient here
+    (no plan, history or year so far): KX is drafted both ways and picked per visit."""
 
     def __init__(self) -> None:
-        self.codes = {c.code: c for c in BillingCode.objects.all()}
-        self.fees = {
-            (f.payer_id, f.billing_code_id, f.year): f.allowed_amount
-            for f in FeeScheduleEntry.objects.all()
-        }
-        self.rvus = {
-            (r.billing_code_id, r.year): RvuSplit(r.work_rvu, r.pe_rvu, r.mp_rvu)
-            for r in RelativeValue.objects.all()
-        }
-        today = timezone.localdate()
-        self.limits: dict[str, int] = {}
-        for limit in UnitLimitRow.objects.filter(effective__lte=today).order_by("effective"):
-            self.limits[limit.billing_code_id] = limit.max_units
-        self.pairs = tuple(
-            PairFacts(p.column1_id, p.column2_id, p.modifier_indicator)
-            for p in EditPair.objects.in_force(today)
-        )
-        self.thresholds = {y.year: y.kx_threshold for y in FeeYear.objects.all()}
+        self.ref = ReferenceFacts.load()
+        self.thresholds = {year: y.kx_threshold for year, y in self.ref.years.items()}
         self._cache: dict[tuple[Any, ...], _Computed | None] = {}
-        self._parts: dict[tuple[Any, ...], Any] = {}
 
     def compute(
         self, payer: Payer, year: int, pta: bool, rows: tuple[tuple[str, int], ...]
@@ -141,112 +125,67 @@ class _Engines:
             self._cache[key] = self._compute(payer, year, pta, rows)
         return self._cache[key]
 
+    def _draft(
+        self, payer: Payer, year: int, pta: bool, rows: tuple[tuple[str, int], ...], *, kx: bool
+    ) -> DraftClaim:
+        ref = self.ref
+        day = dt.date(year, 7, 1)
+        codes = {c for c, _ in rows}
+        facts = rules.ClaimFacts(
+            date_of_service=day,
+            payer=ref.payers[payer.pk].rules,
+            therapist_credential=rules.Credential.PTA if pta else rules.Credential.PT,
+            lines=(),
+            diagnoses=(),
+            code_facts=tuple(ref.codes[c] for c in sorted(codes)),
+            note=rules.VisitNote(""),
+            plan_of_care=None,
+            edit_pairs=ref.edit_pairs(codes, day),
+            unit_limits=ref.unit_limits(codes, day),
+            kx=rules.KxFacts(Decimal(10**6) if kx else Decimal(0), Decimal(0), Decimal(1))
+            if payer.kx_applies
+            else None,
+        )
+        return draft_claim(
+            DraftRequest(
+                facts=facts,
+                services=tuple(Service(c, m, m if pta else 0, pta) for c, m in rows),
+                prices=ref.prices(payer.pk, day, codes),
+                terms=ref.payers[payer.pk].terms,
+            )
+        )
+
     def _compute(
         self, payer: Payer, year: int, pta: bool, rows: tuple[tuple[str, int], ...]
     ) -> _Computed | None:
-        # The same steps as claims.services.session_suggest, over facts already in memory. Only
-        # the units depend on the minutes; prices and modifiers depend on the units, so they
-        # are cached on those (far fewer distinct inputs).
-        codes = self.codes
-        units = compute_units(
-            UnitsRequest(
-                services=tuple(
-                    ServiceInput(
-                        code=c,
-                        minutes=m,
-                        timed=codes[c].timed,
-                        always_therapy=codes[c].always_therapy,
-                        pta_minutes=m if pta else 0,
-                        fee=self.fees.get((payer.pk, c, year)),
-                        max_units=self.limits.get(c),
-                    )
-                    for c, m in rows
-                ),
-                method=Method(payer.unit_method),
-                daily_timed_unit_cap=payer.daily_timed_unit_cap,
-            )
-        )
-        billed = tuple((u.code, u.units, u.cq_units) for u in units.lines)
-        amounts, is_estimate, pricing_steps = self._price(payer, year, billed)
-        plain, with_kx = self._modifiers(billed, kx=False), self._modifiers(billed, kx=True)
-        if not plain or with_kx is None:
+        plain = self._draft(payer, year, pta, rows, kx=False)
+        if not plain.lines or plain.blocked:
             return None
-        by_code = {u.code: u for u in units.lines}
+        with_kx = self._draft(payer, year, pta, rows, kx=True) if payer.kx_applies else plain
 
-        def lines(suggested: tuple[tuple[str, int, str], ...]) -> tuple[_Line, ...]:
-            # A visit is all PT or all PTA here, so a code is never split into CQ and non-CQ.
+        def lines(draft: DraftClaim) -> tuple[_Line, ...]:
             return tuple(
                 _Line(
-                    code=code,
-                    units=n,
-                    modifiers=modifiers,
-                    minutes=by_code[code].minutes,
-                    pta_minutes=by_code[code].pta_minutes,
-                    amount=amounts[code],
+                    code=line.code,
+                    units=line.units,
+                    modifiers=_json(list(line.modifiers)),
+                    minutes=line.minutes,
+                    pta_minutes=line.pta_minutes,
+                    amount=line.amount,
                 )
-                for code, n, modifiers in suggested
+                for line in draft.lines
             )
 
-        steps = [{"text": s.text, "rule": s.rule} for s in units.explanation] + pricing_steps
-        found = lines(plain)
         return _Computed(
-            lines=found,
-            method=units.method.value,
-            timed_minutes=units.total_timed_minutes,
-            treatment_minutes=units.total_treatment_minutes,
-            total=sum((x.amount for x in found if x.amount is not None), Decimal(0)),
-            is_estimate=is_estimate or any(x.amount is None for x in found),
-            explanation=_json(steps),
+            lines=lines(plain),
+            method=plain.units.method.value,
+            timed_minutes=plain.units.total_timed_minutes,
+            treatment_minutes=plain.units.total_treatment_minutes,
+            total=plain.total,
+            is_estimate=plain.is_estimate,
+            explanation=_json([{"text": s.text, "rule": s.rule} for s in plain.explanation]),
             kx_lines=lines(with_kx),
         )
-
-    def _price(
-        self, payer: Payer, year: int, billed: tuple[tuple[str, int, int], ...]
-    ) -> tuple[dict[str, Decimal | None], bool, list[dict[str, str]]]:
-        key = ("price", payer.pk, year, billed)
-        if key not in self._parts:
-            pricing = compute_expected_amount(
-                PricingRequest(
-                    lines=tuple(
-                        PriceLine(
-                            code=code,
-                            units=units,
-                            fee=self.fees.get((payer.pk, code, year)),
-                            cq_units=cq_units,
-                            always_therapy=self.codes[code].always_therapy,
-                            rvu=self.rvus.get((code, year)),
-                        )
-                        for code, units, cq_units in billed
-                    ),
-                    applies_mppr=payer.applies_mppr,
-                    applies_cq_reduction=payer.applies_cq_reduction,
-                )
-            )
-            self._parts[key] = (
-                {p.code: p.expected_amount for p in pricing.lines},
-                pricing.is_estimate,
-                [{"text": s.text, "rule": s.rule} for s in pricing.explanation],
-            )
-        return self._parts[key]  # type: ignore[no-any-return]
-
-    def _modifiers(
-        self, billed: tuple[tuple[str, int, int], ...], *, kx: bool
-    ) -> tuple[tuple[str, int, str], ...] | None:
-        key = ("modifiers", billed, kx)
-        if key not in self._parts:
-            facts = tuple(
-                LineFacts(code, units, cq_units, self.codes[code].always_therapy)
-                for code, units, cq_units in billed
-            )
-            # The lines depend on the KX facts only through "needed or not".
-            kx_facts = KxFacts(kx, Decimal(0) if kx else None, Decimal(0), Decimal(1))
-            result = suggest_modifiers(ModifierRequest(facts, self.pairs, kx_facts))
-            self._parts[key] = (
-                None
-                if result.blocked
-                else tuple((s.code, s.units, _json(list(s.modifiers))) for s in result.lines)
-            )
-        return self._parts[key]  # type: ignore[no-any-return]
 
 
 @dataclass(slots=True)
@@ -590,6 +529,7 @@ class Command(BaseCommand):
             f"{per_week}x/week for {len(days) // max(per_week, 1)} weeks",
             "Return to prior level of function.",
             "active" if cert_through >= today else "discharged",
+            None if cert_through >= today else (days[-1] if days else plan_start),
             timezone.make_aware(dt.datetime.combine(plan_start, dt.time(12))),
         )
         visits = []
@@ -683,14 +623,25 @@ class Command(BaseCommand):
                         "Continue plan of care.",
                         visit.necessity,
                         visit.progress_report,
+                        claim_id,
+                        None,
                         therapist.user_id,
                         saved,
                         saved,
                     )
                 )
                 pta = therapist.credential == Credential.PTA
+                pointers = "[1]" if visit.diagnoses.count(",") == 0 else "[1,2]"
                 services += [
-                    (next(service_ids), session_id, position, code, minutes, minutes if pta else 0)
+                    (
+                        next(service_ids),
+                        session_id,
+                        position,
+                        code,
+                        minutes,
+                        minutes if pta else 0,
+                        pointers,
+                    )
                     for position, (code, minutes) in enumerate(visit.rows, start=1)
                 ]
                 claim_lines = c.kx_lines if visit.kx else c.lines
@@ -703,9 +654,10 @@ class Command(BaseCommand):
                             line.code,
                             line.units,
                             line.modifiers,
-                            "[1]" if visit.diagnoses.count(",") == 0 else "[1,2]",
+                            pointers,
                             line.minutes,
                             line.pta_minutes,
+                            pta or line.pta_minutes > 0,
                             line.amount,
                             line.units,
                             line.amount,
@@ -728,12 +680,12 @@ class Command(BaseCommand):
                     (
                         claim_id,
                         patient.clinic_id,
-                        session_id,
                         patient.pk,
                         therapist.pk,
                         patient.primary_payer_id,
                         visit.day,
                         status,
+                        visit.diagnoses,
                         c.method,
                         sum(x.units for x in claim_lines),
                         c.timed_minutes,
@@ -752,9 +704,9 @@ class Command(BaseCommand):
                     )
                 )
             with transaction.atomic():
+                writer.insert(Claim, claims)
                 writer.insert(TreatmentSession, sessions)
                 writer.insert(SessionService, services)
-                writer.insert(Claim, claims)
                 writer.insert(ClaimLine, lines)
             done = min(start + batch, len(visits))
             self.stdout.write(f"  {done:,} of {len(visits):,} sessions", ending="\r")
