@@ -73,16 +73,20 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
             "frequency",
             "goals",
             "status",
+            "discharged_on",
         ]
         widgets = {
             "start_date": DateInput(),
             "cert_through": DateInput(),
             "certified_on": DateInput(),
+            "discharged_on": DateInput(),
             "goals": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
             "certified_on": "The date the physician/NPP signed. Leave empty until signed.",
-            "cert_through": "At most 90 calendar days counting the start date (§6.2).",
+            "cert_through": "At most 90 calendar days counting the start date.",
+            "discharged_on": "With status Discharged: the date of the discharge note. The plan "
+            "covers no visit after it; a new episode needs a new evaluation and plan.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -136,9 +140,7 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
         typed = [(name, (cleaned.get(name) or "").strip()) for name in DX_FIELDS]
         typed = [(name, code) for name, code in typed if code]
         if not typed and "dx_1" not in self.errors:
-            self.add_error(
-                "dx_1", "A plan of care needs at least one diagnosis (billing-rules §6.1)."
-            )
+            self.add_error("dx_1", "A plan of care needs at least one diagnosis.")
         canonical, problems = diagnoses_check([code for _, code in typed])
         seen: set[str] = set()
         for position, ((name, _), code) in enumerate(zip(typed, canonical, strict=True)):

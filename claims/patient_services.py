@@ -112,6 +112,7 @@ def _plan_fill(
     certified_by_npi: str,
     certified_on: dt.date | None,
     status: str,
+    discharged_on: dt.date | None = None,
 ) -> None:
     codes = [c for c in diagnoses if c.strip()]
     if not codes:
@@ -130,6 +131,7 @@ def _plan_fill(
     plan.certified_by_npi = certified_by_npi
     plan.certified_on = certified_on
     plan.status = status
+    plan.discharged_on = discharged_on
     plan.full_clean()
     plan.save()
 
@@ -146,6 +148,7 @@ def plan_create(
     certified_by_npi: str = "",
     certified_on: dt.date | None = None,
     status: str = PlanStatus.ACTIVE,
+    discharged_on: dt.date | None = None,
 ) -> PlanOfCare:
     plan = PlanOfCare(patient=patient)
     with transaction.atomic():
@@ -160,6 +163,7 @@ def plan_create(
             certified_by_npi=certified_by_npi,
             certified_on=certified_on,
             status=status,
+            discharged_on=discharged_on,
         )
     return plan
 
@@ -176,6 +180,7 @@ def plan_update(
     certified_by_npi: str = "",
     certified_on: dt.date | None = None,
     status: str = PlanStatus.ACTIVE,
+    discharged_on: dt.date | None = None,
 ) -> PlanOfCare:
     with transaction.atomic():
         _plan_fill(
@@ -189,6 +194,7 @@ def plan_update(
             certified_by_npi=certified_by_npi,
             certified_on=certified_on,
             status=status,
+            discharged_on=discharged_on,
         )
     return plan
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, Prefetch
 from django.forms import BaseForm
@@ -24,8 +24,8 @@ from claims import patient_services as services
 from claims.models import AccessKind, Patient, PlanOfCare
 from claims.patient_forms import PatientForm, PlanForm
 from claims.services import access_record
-from ptclinic.models import Role
-from ptclinic.roles import role_required
+from ptclinic.models import Credential, Role
+from ptclinic.roles import role_required, therapist_membership
 
 PATIENTS_PER_PAGE = 25
 RECENT_SESSIONS = 10
@@ -157,10 +157,20 @@ def patient_update(request: HttpRequest, patient_id: int) -> HttpResponse:
     return render(request, "claims/patient_form.html", {"form": form, "patient": patient})
 
 
+def _refuse_assistant(request: HttpRequest) -> None:
+    """Plans of care (and the discharge that ends them) are the PT's (§10.3)."""
+    me = therapist_membership(request)
+    if me is not None and me.credential == Credential.PTA:
+        raise PermissionDenied(
+            "A plan of care is written by the PT; a PTA cannot write or change it."
+        )
+
+
 @login_required
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
 def plan_create(request: HttpRequest, patient_id: int) -> HttpResponse:
+    _refuse_assistant(request)
     patient = _patient_or_404(request, patient_id)
     data = request.POST if request.method == "POST" else None
     form = PlanForm(data, initial={"start_date": timezone.localdate()})
@@ -179,6 +189,7 @@ def plan_create(request: HttpRequest, patient_id: int) -> HttpResponse:
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
 def plan_update(request: HttpRequest, plan_id: int) -> HttpResponse:
+    _refuse_assistant(request)
     plan = get_object_or_404(
         PlanOfCare.objects.select_related("patient__primary_payer"),
         pk=plan_id,

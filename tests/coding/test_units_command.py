@@ -89,3 +89,28 @@ def test_bad_input_is_one_line_on_stderr_and_nothing_on_stdout(arg: str, message
 def test_an_unknown_payer_is_refused() -> None:
     with pytest.raises(CommandError, match="Unknown payer"):
         run("--payer", "Nobody Insurance", "97110:30")
+
+
+def test_unit_limits_apply_as_in_the_panel_with_or_without_a_payer() -> None:
+    """The command goes through the panel's pipeline: 100 minutes of 97110 support 7 units,
+    and its daily limit (MUE 6) cuts them, as the panel does."""
+    from django.utils import timezone
+
+    from claims.services import ServiceRow, session_draft
+    from coding.models import Payer
+
+    for args in ((), ("--payer", "Medicare Part B")):
+        data = json.loads(run("--json", *args, "97110:100", "97112:24"))
+        assert [(line["code"], line["units"]) for line in data["lines"]] == [
+            ("97110", 6),
+            ("97112", 1),
+        ]
+        assert "capped-by-unit-limit" in {w["kind"] for w in data["warnings"]}
+    panel = session_draft(
+        patient_id=None,
+        payer=Payer.objects.get(name="Medicare Part B"),
+        date_of_service=timezone.localdate(),
+        credential="PT",
+        rows=(ServiceRow("97110", 100), ServiceRow("97112", 24)),
+    ).draft
+    assert [(line.code, line.units) for line in panel.units.lines] == [("97110", 6), ("97112", 1)]

@@ -1,14 +1,21 @@
-"""`manage.py units`: the units engine from the command line (billing-rules §1, §2)."""
+"""`manage.py units`: the units of a day's services from the command line (docs/billing-rules.md
+§1, §2, §5.3, §10.2), through the same pipeline as the live panel: with `--payer`, the payer's
+method, daily cap and fees, and the unit limits (MUE) in force on the date, exactly as the panel
+applies them."""
 
+import datetime as dt
 import json
 import re
 from dataclasses import asdict
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
-from coding.models import BillingCode, FeeScheduleEntry, Payer
-from coding.units import Method, ServiceInput, UnitsRequest, UnitsResult, compute_units
+from claims import scrubber as rules
+from claims.facts import PayerFacts, ReferenceFacts, facts_without_patient
+from claims.pipeline import DraftRequest, PayerTerms, Service, draft_claim
+from coding.units import Method, UnitsResult
 
 ARG = re.compile(r"^(?P<code>[A-Za-z0-9]{5})(?::(?P<minutes>.*))?$")
 
@@ -23,56 +30,72 @@ class Command(BaseCommand):
         parser.add_argument("services", nargs="+", metavar="CODE[:MINUTES]")
         parser.add_argument("--method", choices=["cms", "ama"])
         parser.add_argument(
-            "--payer", help="Payer name: its unit method (unless --method), daily cap and fees."
+            "--payer",
+            help="Payer name: its unit method (unless --method), daily cap, fees; unit limits "
+            "apply with or without it.",
         )
+        parser.add_argument("--date", help="Date of service, YYYY-MM-DD (default today).")
         parser.add_argument("--json", action="store_true", help="One JSON object on stdout.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        payer = self._payer(options["payer"])
-        method = Method(options["method"] or (payer.unit_method if payer else "cms"))
-        services = self._services(options["services"], payer)
+        ref = ReferenceFacts.current()
+        day = self._day(options["date"])
+        payer = self._payer(ref, options["payer"], options["method"])
+        services = self._services(ref, options["services"])
+        codes = [s.code for s in services]
+        facts = facts_without_patient(
+            ref=ref, payer=payer, date_of_service=day, credential="PT", codes=codes
+        )
         try:
-            result = compute_units(
-                UnitsRequest(
+            draft = draft_claim(
+                DraftRequest(
+                    facts=facts,
                     services=services,
-                    method=method,
-                    daily_timed_unit_cap=payer.daily_timed_unit_cap if payer else None,
+                    prices=ref.prices(payer.pk, day, codes) if payer.pk else {},
+                    terms=payer.terms,
                 )
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if options["json"]:
-            self.stdout.write(json.dumps(as_json(result)))
+            self.stdout.write(json.dumps(as_json(draft.units)))
         else:
-            self._print(result, payer)
+            self._print(draft.units, payer.rules.name if payer.pk else None)
 
-    def _payer(self, name: str | None) -> Payer | None:
+    def _day(self, raw: str | None) -> dt.date:
+        if raw is None:
+            return timezone.localdate()
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            raise CommandError(f"--date must be YYYY-MM-DD (got {raw!r})") from None
+
+    def _payer(self, ref: ReferenceFacts, name: str | None, method: str | None) -> PayerFacts:
         if name is None:
-            return None
-        payer = Payer.objects.filter(name__iexact=name).first()
-        if payer is None:
-            known = ", ".join(Payer.objects.values_list("name", flat=True))
-            raise CommandError(f"Unknown payer {name!r}; known payers: {known}")
-        return payer
+            # No payer: the method asked for (CMS by default), no cap, no fees.
+            return PayerFacts(
+                pk=0,
+                rules=rules.Payer("no payer", rules.PayerKind.COMMERCIAL, Method(method or "cms")),
+                terms=PayerTerms(applies_mppr=False, applies_cq_reduction=False),
+            )
+        for pk, payer_name in ref.payer_names.items():
+            if payer_name.lower() == name.lower():
+                found = ref.payers[pk]
+                if method is None:
+                    return found
+                rules_payer = rules.Payer(**{**asdict(found.rules), "unit_method": Method(method)})
+                return PayerFacts(pk=pk, rules=rules_payer, terms=found.terms)
+        known = ", ".join(sorted(ref.payer_names.values()))
+        raise CommandError(f"Unknown payer {name!r}; known payers: {known}")
 
-    def _services(self, raw: list[str], payer: Payer | None) -> tuple[ServiceInput, ...]:
-        parsed: list[tuple[str, str | None]] = []
+    def _services(self, ref: ReferenceFacts, raw: list[str]) -> tuple[Service, ...]:
+        services = []
         for item in raw:
             match = ARG.match(item)
             if match is None:
                 raise CommandError(f"{item!r} is not CODE or CODE:MINUTES (e.g. 97110:23)")
-            parsed.append((match["code"].upper(), match["minutes"]))
-        codes = {c.code: c for c in BillingCode.objects.filter(code__in=[c for c, _ in parsed])}
-        fees = {}
-        if payer is not None:
-            fees = dict(
-                FeeScheduleEntry.objects.filter(payer=payer, billing_code__in=codes)
-                .order_by("year")
-                .values_list("billing_code_id", "allowed_amount")
-            )
-        services = []
-        for code, minutes_text in parsed:
-            facts = codes.get(code)
+            code, minutes_text = match["code"].upper(), match["minutes"]
+            facts = ref.codes.get(code)
             if facts is None:
                 raise CommandError(f"Unknown code {code}: it is not in the code table")
             if minutes_text is None:
@@ -87,20 +110,12 @@ class Command(BaseCommand):
                 minutes = int(minutes_text)
                 if minutes > 1440:
                     raise CommandError(f"{code}: {minutes} minutes is more than a day (1440)")
-            services.append(
-                ServiceInput(
-                    code=code,
-                    minutes=minutes,
-                    timed=facts.timed,
-                    always_therapy=facts.always_therapy,
-                    fee=fees.get(code),
-                )
-            )
+            services.append(Service(code=code, minutes=minutes))
         return tuple(services)
 
-    def _print(self, result: UnitsResult, payer: Payer | None) -> None:
+    def _print(self, result: UnitsResult, payer: str | None) -> None:
         method = "CMS 8-minute rule" if result.method == Method.CMS else "AMA per-code method"
-        self.stdout.write(f"Method: {method}" + (f" (payer: {payer.name})" if payer else ""))
+        self.stdout.write(f"Method: {method}" + (f" (payer: {payer})" if payer else ""))
         self.stdout.write("")
         self.stdout.write(f"{'code':<7}{'timed':<7}{'minutes':>8}{'units':>7}")
         for line in result.lines:
@@ -117,11 +132,11 @@ class Command(BaseCommand):
                 f"also valid: {others}"
             )
         for warning in result.warnings:
-            self.stdout.write(f"Warning: {warning.message} ({warning.rule})")
+            self.stdout.write(f"Warning: {warning.message}")
         self.stdout.write("")
         self.stdout.write("How:")
         for number, step in enumerate(result.explanation, start=1):
-            self.stdout.write(f"  {number}. {step.text} ({step.rule})")
+            self.stdout.write(f"  {number}. {step.text}")
 
 
 def as_json(result: UnitsResult) -> dict[str, Any]:
