@@ -188,6 +188,8 @@ def _visits() -> list[Visit]:
             )
         )
     v.append(Visit("RB-1001", 2, "pt", (("97112", 30, 0), ("97116", 15, 0)), 0))
+    # …and the assistant saw her again that afternoon: one billing day, one claim (§10.1).
+    v.append(Visit("RB-1001", 2, "pta", (("97110", 12, 0),), 1))
     # George: plan expiring; a clean claim and one with a copied statement.
     v.append(
         Visit("RB-1002", 8, "pt", (("97140", 15, 0), ("97110", 25, 0)), SKILLED[1], approve=True)
@@ -374,5 +376,6 @@ def seed_clinic(*, clinic: Clinic, pt: Membership, pta: Membership, owner: objec
         count += 1
     open_count = Claim.objects.for_clinic(clinic).open().count()
     return [
-        f"Demo patients: {len(PATIENTS)}; sessions and claims: {count} ({open_count} to review)"
+        f"Demo patients: {len(PATIENTS)}; sessions: {count}; claims: "
+        f"{Claim.objects.for_clinic(clinic).count()} ({open_count} to review)"
     ]
