@@ -411,3 +411,23 @@ def test_without_javascript_calculate_shows_the_suggestion_and_saves_nothing(
     assert 'data-testid="units-97112">2<' in html
     assert 'value="97112"' in html  # what was typed is kept
     assert not Claim.objects.exists()
+
+
+def test_an_edit_of_the_code_tables_is_seen_on_the_next_request(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    """The code tables are cached per process behind a version stamp that every write changes
+    (coding.refcache): a fee edited in the admin shows in the very next panel."""
+    from coding.models import FeeScheduleEntry
+
+    data = post_data(patient, membership(pt, clinic), [("97140", "15", "")])
+    client = client_for(pt)
+    before = client.post(reverse("session-suggest"), data).content.decode()
+    fee = FeeScheduleEntry.objects.get(
+        payer__name="Medicare Part B", billing_code="97140", year=timezone.localdate().year
+    )
+    assert f"${fee.allowed_amount}" in before
+    fee.allowed_amount = Decimal("41.23")
+    fee.save()
+    after = client.post(reverse("session-suggest"), data).content.decode()
+    assert 'data-testid="expected-total">$41.23' in after
