@@ -577,57 +577,40 @@ def _context(
         for v in visits
         if v.date_of_service < day and v.session_id not in mine and v.claim_id != claim_id
     ][-HISTORY_VISITS:]
-    kx = None
-    if payer.rules.kx_applies:
-        kx_payers = {pk for pk, p in ref.payers.items() if p.rules.kx_applies}
-        kx = kx_facts(
-            ref,
-            day,
-            sum(
-                (
-                    c.amount or Decimal(0)
-                    for c in claims
-                    if c.date_of_service.year == day.year
-                    and c.date_of_service < day
-                    and c.pk != claim_id
-                    and c.payer_id in kx_payers
-                ),
-                Decimal(0),
-            ),
-        )
-    prices = ref.prices(spec.payer_id, day, codes) if with_prices else {}
-    missing = missing_reference(ref, payer, day, diagnoses=bool(diagnoses), fees=with_prices)
-    same_day = tuple(
-        rules.SameDayClaim(c.pk, c.status, tuple(sorted(codes_of.get(c.pk, ()))))
-        for c in claims
-        if c.date_of_service == day and c.pk != claim_id
-    )
-    facts = rules.ClaimFacts(
-        date_of_service=day,
-        payer=payer.rules,
-        therapist_credential=rules.Credential(spec.credential or "PT"),
-        lines=(),
-        diagnoses=tuple(
-            rules.Diagnosis(
-                code=code,
-                exists=code in icd,
-                billable=code in icd and icd[code][0],
-                title=icd[code][1] if code in icd else "",
-            )
-            for code in diagnoses
+    kx_payers = {pk for pk, p in ref.payers.items() if p.rules.kx_applies}
+    ytd_before = sum(
+        (
+            c.amount or Decimal(0)
+            for c in claims
+            if c.date_of_service.year == day.year
+            and c.date_of_service < day
+            and c.pk != claim_id
+            and c.payer_id in kx_payers
         ),
-        code_facts=tuple(ref.codes[c] for c in sorted(codes) if c in ref.codes),
-        note=note,
-        plan_of_care=plan_facts,
-        edit_pairs=ref.edit_pairs(codes, day),
-        unit_limits=ref.unit_limits(codes, day),
-        history=tuple(earlier),
-        kx=kx,
-        today=today,
-        same_day_claims=same_day,
-        missing_reference=missing,
-        documented_codes=tuple(dict.fromkeys(s.code for s in services)) or spec.documented_codes,
+        Decimal(0),
     )
+    facts = facts_without_patient(
+        ref=ref,
+        payer=payer,
+        date_of_service=day,
+        credential=spec.credential or "PT",
+        codes=codes,
+        diagnoses=diagnoses,
+        note=note,
+        plan=plan_facts,
+        history=earlier,
+        ytd_before=ytd_before,
+        same_day=[
+            rules.SameDayClaim(c.pk, c.status, tuple(sorted(codes_of.get(c.pk, ()))))
+            for c in claims
+            if c.date_of_service == day and c.pk != claim_id
+        ],
+        today=today,
+        icd=icd,
+        fees=with_prices,
+        documented=[s.code for s in services] or spec.documented_codes,
+    )
+    prices = ref.prices(spec.payer_id, day, codes) if with_prices else {}
     return ClaimContext(
         facts=facts,
         payer=payer,
@@ -655,18 +638,23 @@ def facts_without_patient(
     ytd_before: Decimal = Decimal(0),
     same_day: Sequence[rules.SameDayClaim] = (),
     today: dt.date | None = None,
+    icd: dict[str, tuple[bool, str]] | None = None,
+    fees: bool = True,
+    documented: Sequence[str] | None = None,
 ) -> rules.ClaimFacts:
-    """The facts of a claim given from outside rather than read from patient rows (`manage.py
-    preview_claim`, `manage.py units`, the load generator): the code tables' facts for the
-    date of service (§5, §10.6, §10.9) with the caller's plan, history and year so far."""
+    """The facts of one claim from the code tables for its date of service (§5, §10.6, §10.9)
+    and the patient facts given: `claims_context` gives them from the database; `manage.py
+    preview_claim`, `manage.py units` and the load generator give them themselves. ``icd``:
+    the diagnoses' (billable, title), when already read."""
     wanted = set(codes)
     kx = kx_facts(ref, date_of_service, ytd_before) if payer.rules.kx_applies else None
-    icd = {
-        code: (billable, title)
-        for code, billable, title in Icd10Code.objects.filter(code__in=set(diagnoses))
-        .order_by()
-        .values_list("code", "billable", "title")
-    }
+    if icd is None:
+        icd = {
+            code: (billable, title)
+            for code, billable, title in Icd10Code.objects.filter(code__in=set(diagnoses))
+            .order_by()
+            .values_list("code", "billable", "title")
+        }
     return rules.ClaimFacts(
         date_of_service=date_of_service,
         payer=payer.rules,
@@ -691,9 +679,9 @@ def facts_without_patient(
         today=today,
         same_day_claims=tuple(same_day),
         missing_reference=missing_reference(
-            ref, payer, date_of_service, diagnoses=bool(diagnoses), fees=True
+            ref, payer, date_of_service, diagnoses=bool(diagnoses), fees=fees
         ),
-        documented_codes=tuple(dict.fromkeys(codes)),
+        documented_codes=tuple(dict.fromkeys(codes if documented is None else documented)),
     )
 
 

@@ -33,8 +33,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from claims import scrubber as rules
-from claims.facts import ReferenceFacts
+from claims.facts import ReferenceFacts, facts_without_patient
 from claims.models import (
     Claim,
     ClaimLine,
@@ -131,20 +130,14 @@ class _Engines:
         ref = self.ref
         day = dt.date(year, 7, 1)
         codes = {c for c, _ in rows}
-        facts = rules.ClaimFacts(
+        facts = facts_without_patient(
+            ref=ref,
+            payer=ref.payers[payer.pk],
             date_of_service=day,
-            payer=ref.payers[payer.pk].rules,
-            therapist_credential=rules.Credential.PTA if pta else rules.Credential.PT,
-            lines=(),
-            diagnoses=(),
-            code_facts=tuple(ref.codes[c] for c in sorted(codes)),
-            note=rules.VisitNote(""),
-            plan_of_care=None,
-            edit_pairs=ref.edit_pairs(codes, day),
-            unit_limits=ref.unit_limits(codes, day),
-            kx=rules.KxFacts(Decimal(10**6) if kx else Decimal(0), Decimal(0), Decimal(1))
-            if payer.kx_applies
-            else None,
+            credential="PTA" if pta else "PT",
+            codes=codes,
+            icd={},
+            ytd_before=Decimal(10**6) if kx else Decimal(0),
         )
         return draft_claim(
             DraftRequest(
