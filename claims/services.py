@@ -373,10 +373,9 @@ def claim_approve(
     """Approve a claim waiting for review. Unresolved errors block it unless the owner writes
     why they approve anyway."""
     claim = _locked(claim, version)
-    if claim.sessions.filter(therapist__user=user).exists():
+    if claim.sessions.filter(therapist__user=user).exists():  # §10.3
         raise PermissionDenied(
-            "You treated the patient on this claim: another person must approve it "
-            "(docs/billing-rules.md §10.3)."
+            "You treated the patient on this claim: another person must approve it."
         )
     if claim.status != ClaimStatus.NEEDS_REVIEW:
         raise ValidationError(
