@@ -16,7 +16,13 @@ from django.utils.choices import BaseChoiceIterator
 from claims.facts import ReferenceFacts
 from claims.models import MAX_DIAGNOSES, MAX_MINUTES, Patient
 from claims.pipeline import DraftLine, Override
-from claims.services import ServiceRow, SessionDraft, SessionInput, session_draft
+from claims.services import (
+    ServiceRow,
+    SessionDraft,
+    SessionInput,
+    session_draft,
+    session_refusals,
+)
 from coding.models import BillingCode, Payer
 from coding.services import diagnoses_check
 from ptclinic.models import Clinic, Credential, Membership
@@ -86,7 +92,7 @@ class SessionForm(forms.Form):
     medical_necessity = _note(
         "Medical necessity",
         "Why this visit needed a therapist's skill: the condition, the skilled intervention, "
-        "and how it serves the plan's goals (billing-rules §6.5).",
+        "and how it serves the plan's goals.",
     )
     is_progress_report = forms.BooleanField(
         required=False, label="This visit includes a progress report (PT only)"
@@ -474,6 +480,16 @@ class SessionEntry:
     @property
     def blocked(self) -> bool:
         return self.draft is not None and self.draft.blocked
+
+    @property
+    def save_refusals(self) -> list[str]:
+        """What saving refuses whatever the findings, said in the panel before the clinician
+        tries (the service's own check)."""
+        return session_refusals(
+            credential=self.therapist.credential,
+            codes=[s.code for s in self.rows.services],
+            is_progress_report=False,  # the form's own field error says it
+        )
 
     def is_valid(self) -> bool:
         return (

@@ -116,7 +116,7 @@ def _plan_fill(
 ) -> None:
     codes = [c for c in diagnoses if c.strip()]
     if not codes:
-        raise ValidationError({"diagnoses": "A plan of care needs at least one diagnosis (§6.1)."})
+        raise ValidationError({"diagnoses": "A plan of care needs at least one diagnosis."})
     canonical, problems = diagnoses_check(codes)
     if problems:
         raise ValidationError({"diagnoses": list(problems.values())})
@@ -225,7 +225,7 @@ def plan_state(plan: PlanOfCare | None, day: dt.date) -> PlanState:
             "none",
             "No plan",
             "secondary",
-            "No plan of care: therapy cannot be billed until one is written (billing-rules §6.1).",
+            "No plan of care: therapy cannot be billed until one is written.",
         )
     if plan.status == PlanStatus.DISCHARGED:
         return PlanState("discharged", "Discharged", "secondary", "The patient was discharged.")
@@ -242,15 +242,15 @@ def plan_state(plan: PlanOfCare | None, day: dt.date) -> PlanState:
             "Expired",
             "danger",
             f"Expired on {_day(ended)}: no treatment from that day on may be billed under "
-            "it. Recertify or write a new plan (billing-rules §6.2).",
+            "it. Recertify or write a new plan.",
         )
     if state == "uncertified":
         due = plan.start_date + dt.timedelta(days=CERTIFICATION_SIGNATURE_DAYS)
         if day > due:
             meaning = (
                 f"Not certified, and the 30 days for the physician's signature ended on "
-                f"{_day(due)}: get it signed and document the reason for the delay "
-                "(delayed certification, billing-rules §6.2)."
+                f"{_day(due)}: get it signed and document the reason for the delay (a late "
+                "certification is accepted when its reason is on file)."
             )
         else:
             meaning = (

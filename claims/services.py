@@ -260,15 +260,33 @@ def _check_scope(clinic: Clinic, user: Any, data: SessionInput) -> None:
         )
     if not data.rows:
         raise ValidationError("Add at least one service.")
-    if data.therapist.credential == Credential.PTA:
-        pt_only = sorted({r.code for r in data.rows} & PT_ONLY_CODES)
-        if pt_only:
-            raise ValidationError(
-                f"{', '.join(pt_only)}: evaluations and re-evaluations are the PT's; a PTA may "
-                "not bill them."
-            )
-        if data.is_progress_report:
-            raise ValidationError("A progress report must be written by the PT, not the PTA.")
+    refusals = session_refusals(
+        credential=data.therapist.credential,
+        codes=[r.code for r in data.rows],
+        is_progress_report=data.is_progress_report,
+    )
+    if refusals:
+        raise ValidationError(refusals)
+
+
+def session_refusals(
+    *, credential: str, codes: Sequence[str], is_progress_report: bool
+) -> list[str]:
+    """What no clinician's choice can save, in plain words: a PTA's evaluation or
+    re-evaluation, or a progress report by a PTA (docs/billing-rules.md §10.3). The panel says
+    it before saving; saving refuses it."""
+    if credential != Credential.PTA:
+        return []
+    refusals = []
+    pt_only = sorted(set(codes) & PT_ONLY_CODES)
+    if pt_only:
+        refusals.append(
+            f"{', '.join(pt_only)}: evaluations and re-evaluations are the PT's; a PTA may not "
+            "bill them."
+        )
+    if is_progress_report:
+        refusals.append("A progress report must be written by the PT, not the PTA.")
+    return refusals
 
 
 def _refuse_block(result: SessionDraft) -> None:

@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from coding.models import BillingCode, Modifier, Payer, UnitMethod
+from coding.sources import source_plain
 
 
 def _yes_no(value: bool) -> SafeString:
@@ -85,6 +86,10 @@ class ModifierTable(tables.Table):
         attrs = {"class": "table align-top", "data-testid": "modifier-table"}
         row_attrs = {"id": lambda record: f"modifier-{record.code}"}
         orderable = False
+
+    def render_source(self, value: str) -> str:
+        # The stored source cites docs/billing-rules.md for maintainers; users read plain words.
+        return source_plain(value) or "—"
 
 
 class PayerTable(tables.Table):

@@ -185,6 +185,8 @@ UNTIMED_UNITS = {
 
 
 def _modifier_advice(code: BillingCode, pairs: list[EditPairRow], kx_threshold: Any) -> list[Any]:
+    """The code page's modifier advice: GP/GO (billing-rules §3), CQ and KX (§4), 59 and the X
+    modifiers (§4, §5). Users read it: plain words, no section numbers."""
     plan_modifier = "GO" if code.discipline == "OT" else "GP"
     discipline = "an OT" if plan_modifier == "GO" else "a PT"
     advice = []
@@ -192,7 +194,7 @@ def _modifier_advice(code: BillingCode, pairs: list[EditPairRow], kx_threshold: 
         advice.append(
             ModifierAdvice(
                 plan_modifier,
-                f"Always: an always-therapy code is billed under {discipline} plan of care (§3).",
+                f"Always: an always-therapy code is billed under {discipline} plan of care.",
             )
         )
     else:
@@ -208,7 +210,7 @@ def _modifier_advice(code: BillingCode, pairs: list[EditPairRow], kx_threshold: 
             ModifierAdvice(
                 "CQ",
                 "With GP when a PT assistant furnished more than 10% of the service (judged per "
-                "unit for timed codes); Medicare then pays 85% (§4).",
+                "unit for timed codes); Medicare then pays 85%.",
             )
         )
     elif code.discipline == "PT":
@@ -229,7 +231,7 @@ def _modifier_advice(code: BillingCode, pairs: list[EditPairRow], kx_threshold: 
                 + ", ".join(bypassable)
                 + " in a different time interval: those edit pairs have indicator 1, so a "
                 "distinct-service modifier bypasses them. Prefer an X modifier; 59 only when none "
-                "fits (§4, §5).",
+                "fits.",
                 label="59 / XE XS XP XU",
             )
         )
@@ -238,7 +240,7 @@ def _modifier_advice(code: BillingCode, pairs: list[EditPairRow], kx_threshold: 
         ModifierAdvice(
             "KX",
             "Only once the patient's year-to-date PT+SLP allowed amount has passed the yearly "
-            f"threshold{threshold} and the service is medically necessary (§4).",
+            f"threshold{threshold} and the service is medically necessary.",
         )
     )
     return advice

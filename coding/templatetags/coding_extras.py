@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from coding.sources import source_plain
+
 register = template.Library()
 
 _CODE = re.compile(r"\b([0-9A-Z][0-9]{3}[0-9A-Z])\b")
@@ -32,6 +34,13 @@ def link_codes(text: str, known: Collection[str], autoescape: bool = True) -> Sa
         last = match.end()
     parts.append(esc(text[last:]))
     return mark_safe("".join(str(p) for p in parts))  # every part is escaped above
+
+
+@register.filter
+def plain_source(text: str) -> str:
+    """A reference row's source as users read it: no section of our own document, the CMS
+    manuals by name (`coding.sources.source_plain`)."""
+    return source_plain(text or "")
 
 
 @register.filter

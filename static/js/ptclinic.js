@@ -97,11 +97,21 @@ document.addEventListener("htmx:afterSwap", function () {
   });
 });
 
+// The field being typed in keeps its text. Only a field: idiomorph's own ignoreActiveValue
+// would also freeze a focused button (its value and its label), so that the tie button just
+// clicked would still offer the code the therapist has just picked.
+function isBeingTyped(element) {
+  if (element !== document.activeElement) return false;
+  if (element.localName === "textarea") return true;
+  return element.localName === "input" &&
+    !["submit", "button", "reset", "image", "checkbox", "radio"].includes(element.type);
+}
+
 // The extension is deferred: configure it once it has run.
 document.addEventListener("DOMContentLoaded", function () {
   if (!window.Idiomorph) return;
-  window.Idiomorph.defaults.ignoreActiveValue = true;
   window.Idiomorph.defaults.callbacks.beforeAttributeUpdated = function (name, element) {
+    if (name === "value" && isBeingTyped(element)) return false;
     return !(name === "open" && element.localName === "details" &&
              userOpened(element) !== undefined);
   };

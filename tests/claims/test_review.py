@@ -238,6 +238,12 @@ def test_rule_counts_count_the_filtered_claims_and_link_to_the_rule(
     html = queue(boss)
     assert "No statement of medical necessity · 2" in html
     assert "Plan not yet certified · 1" in html
+    # The severity is said in a word with an icon, not by the button's colour alone.
+    assert (
+        '<span aria-hidden="true">✕</span> Error:</span> No statement of medical necessity · 2'
+        in html
+    )
+    assert '<span aria-hidden="true">!</span> Warning:</span> Plan not yet certified · 1' in html
 
     link = reverse("review-queue") + "?rule=necessity-missing"
     assert f'href="{link}"' in html
