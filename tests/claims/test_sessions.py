@@ -201,6 +201,24 @@ def test_a_pta_cannot_write_the_progress_report(
     assert not Claim.objects.exists()
 
 
+def test_the_panel_tells_a_pta_before_saving_that_an_evaluation_will_be_refused(
+    client_for: Any, pta: Any, clinic: Any, patient: Any
+) -> None:
+    data = post_data(patient, membership(pta, clinic), [("97161", "", ""), ("97110", "30", "")])
+    panel = client_for(pta).post(reverse("session-suggest"), data, HTTP_HX_REQUEST="true")
+    html = panel.content.decode()
+    assert 'data-testid="save-refused"' in html
+    assert "97161: evaluations and re-evaluations are the PT&#x27;s" in html
+    assert "You can save" not in html and 'data-rule="pta-evaluation"' in html
+
+    response = client_for(pta).post(reverse("session-new"), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-testid="not-saved"' in page
+    assert "Not saved:</strong> 97161: evaluations and re-evaluations" in page
+    assert not Claim.objects.exists()
+
+
 def test_a_ptas_units_carry_cq(client_for: Any, pta: Any, clinic: Any, patient: Any) -> None:
     data = post_data(patient, membership(pta, clinic), [("97110", "30", "")])
     assert client_for(pta).post(reverse("session-new"), data).status_code == 302
