@@ -41,9 +41,7 @@ UNITS_FINDINGS = {"units-unsupported", "units-below-supported", "units-total-ove
 
 @st.composite
 def services(draw: Any) -> list[tuple[str, int, int]]:
-    codes = draw(
-        st.lists(st.sampled_from(TIMED + UNTIMED), min_size=1, max_size=4, unique=True)
-    )
+    codes = draw(st.lists(st.sampled_from(TIMED + UNTIMED), min_size=1, max_size=4, unique=True))
     rows = []
     for code in codes:
         minutes = draw(st.integers(8, 45)) if code in TIMED else draw(st.sampled_from((0, 15)))
@@ -226,5 +224,5 @@ def test_the_panel_marks_each_finding_with_its_rule_and_saving_stores_the_same(
     claim = Claim.objects.get()
     stored = sorted(set(claim.flags.values_list("rule_id", flat=True)))
     assert stored == shown
-    assert '97750 is kept off the claim' in panel
+    assert "97750 is kept off the claim" in panel
     assert [line.billing_code_id for line in claim.lines.all()] == ["97110", "97161"]
