@@ -52,7 +52,7 @@ from claims.scrubber import (
     treatment_days_since_report,
     without_template_phrases,
 )
-from coding.units import Method, ServiceInput, UnitsRequest, compute_units
+from coding.units import Method, ServiceInput, UnitsRequest, WarningKind, compute_units
 
 REPO = Path(__file__).resolve().parents[2]
 DOS = date(2026, 4, 15)
@@ -1640,3 +1640,280 @@ def test_units_cut_by_the_payers_daily_cap_are_not_called_under_billing() -> Non
     assert "units-below-supported" not in rule_ids(make_claim(payer=hmo, lines=capped))
     under = (line("97110", 3, 45), line("97140", 1, 40), line("97530", 3, 40))
     assert "units-below-supported" in rule_ids(make_claim(payer=hmo, lines=under))
+
+
+# --- edges that mutation testing pinned (docs/mutation-testing.md) ------------------------------
+
+
+def line_codes(claim: ClaimFacts) -> set[str]:
+    return {claim_line.code for claim_line in claim.lines} | set(claim.documented_codes)
+
+
+@pytest.mark.parametrize("c", CASES)
+def test_a_finding_about_a_line_names_its_code_and_a_claim_finding_names_none(c: Case) -> None:
+    claim = make_claim(**c.trigger)
+    for finding in scrub(claim).findings:
+        first = finding.message.split()[0].rstrip(":")
+        if first in line_codes(claim) and finding.rule_id != "two-evaluations":
+            assert finding.line_code == first, finding
+        else:
+            assert finding.line_code is None, finding
+
+
+def test_findings_of_one_rule_follow_the_claims_line_order() -> None:
+    # The edit pairs come 97140 first, the claim lines 97112 first: findings follow the claim.
+    pairs = (
+        EditPair("97530", "97140", 0, date(2020, 1, 1)),
+        EditPair("97530", "97112", 0, date(2020, 1, 1)),
+    )
+    lines = (line("97112", 1, 15), line("97530", 1, 15), line("97140", 1, 15))
+    findings = scrub(make_claim(lines=lines, edit_pairs=pairs)).findings
+    assert [(f.rule_id, f.line_code) for f in findings] == [
+        ("ncci-indicator-0", "97112"),
+        ("ncci-indicator-0", "97140"),
+    ]
+
+
+def test_an_unknown_code_does_not_stop_the_checks_of_the_codes_after_it() -> None:
+    lines = (line("97999", 1, 15), line("97010", 1, 0), L97112)
+    assert rule_ids(make_claim(lines=lines)) == ["code-unknown", "medicare-bundled-code"]
+
+
+def test_a_code_of_the_group_category_is_one_unit_per_session() -> None:
+    group = facts("97150G", False, True, "group")
+    claim = make_claim(
+        lines=(L97112, L97110, line("97150G", 2, 30)), code_facts=(*CODE_FACTS, group)
+    )
+    assert rule_ids(claim) == ["group-over-one-unit"]
+    one = make_claim(lines=(L97112, L97110, line("97150G", 1, 30)), code_facts=(*CODE_FACTS, group))
+    assert rule_ids(one) == []
+
+
+@pytest.mark.parametrize(
+    ("first", "title"),
+    [
+        pytest.param(dx("M54.5", "Low back pain", exists=False, billable=False), "invalid"),
+        pytest.param(dx("M54.5", "Low back pain", billable=False), "header"),
+    ],
+)
+def test_a_bad_diagnosis_does_not_stop_the_checks_of_the_next_one(
+    first: tuple[Diagnosis], title: str
+) -> None:
+    side = Diagnosis("M25.569", exists=True, billable=True, title="Pain in unspecified knee")
+    ids = rule_ids(make_claim(diagnoses=(*first, side)))
+    assert "dx-unspecified-laterality" in ids
+
+
+def test_a_later_visit_in_the_history_does_not_hide_an_earlier_copy() -> None:
+    history = (
+        EarlierVisit(date(2026, 4, 20), "Other words."),
+        EarlierVisit(DOS - timedelta(2), STATEMENT),
+    )
+    finding = only(make_claim(history=history), "necessity-copied")
+    assert "2026-04-13" in finding.message
+
+
+def test_a_near_copy_of_a_long_earlier_statement_is_found_without_autojunk() -> None:
+    # difflib's autojunk would treat spaces and common letters of the 210-character earlier
+    # statement as junk and rate the near copy at 0.82 instead of 0.90.
+    history = (EarlierVisit(DOS - timedelta(2), STATEMENT),)
+    claim = make_claim(note=note(medical_necessity=NEAR_COPY), history=history)
+    assert "necessity-copied" in rule_ids(claim)
+
+
+def test_a_ratio_of_exactly_0_9_is_a_near_copy() -> None:
+    # 9 of 10 + 11 characters match: 2 x 9 / 20 = 0.9, and the quick bounds are 0.9 too.
+    history = (EarlierVisit(DOS - timedelta(2), "abcdefghijk"),)
+    claim = make_claim(note=note(medical_necessity="abcdefghi"), history=history)
+    assert ratio("abcdefghi", "abcdefghijk") == NEAR_COPY_RATIO
+    assert "necessity-copied" in rule_ids(claim)
+
+
+def test_twelve_meaningful_words_with_skilled_need_are_enough() -> None:
+    statement = (
+        "Skilled cues correct gait deviations after stroke, improving safety walking stairs at home"
+    )
+    assert len(meaningful_words(statement)) == MIN_NECESSITY_WORDS
+    assert "necessity-thin" not in rule_ids(make_claim(note=note(medical_necessity=statement)))
+    shorter = statement.removesuffix(" home")
+    assert "necessity-thin" in rule_ids(make_claim(note=note(medical_necessity=shorter)))
+
+
+def test_maintenance_in_the_plan_is_read_as_a_word_of_its_own() -> None:
+    statement = (
+        "Tactile cues and facilitation of balance reactions prevent falls during transfers; "
+        "progression of standing tasks on foam toward community walking"
+    )
+    claim = make_claim(note=note(medical_necessity=statement, plan="maintenance program at home"))
+    assert "maintenance-without-skill" in rule_ids(claim)
+
+
+def test_units_at_the_codes_limit_are_not_called_under_billing() -> None:
+    # 60 minutes of 97530 support 4 units; its limit here is 3, so 3 billed is not under billing.
+    limits = (UnitLimit("97530", 3),)
+    at_limit = make_claim(lines=(line("97530", 3, 60),), unit_limits=limits)
+    assert rule_ids(at_limit) == []
+    below = make_claim(lines=(line("97530", 2, 60),), unit_limits=limits)
+    assert rule_ids(below) == ["units-below-supported"]
+
+
+def test_billing_the_suggested_tie_keeps_the_engines_suggestion() -> None:
+    # 20 + 20 minutes, no fees: the engine suggests the contested unit for 97110 (code order).
+    lines = (line("97110", 2, 20), line("97112", 1, 20))
+    units = scrub(make_claim(lines=lines)).units
+    assert units is not None
+    assert units.ties[0].chosen == ("97110",)
+    assert not units.ties[0].chosen_by_therapist
+    assert WarningKind.TIE_CHOICE_IGNORED not in {w.kind for w in units.warnings}
+
+
+def test_billing_no_valid_tie_pick_keeps_the_engines_suggestion() -> None:
+    lines = (line("97110", 2, 20), line("97112", 2, 20))
+    units = scrub(make_claim(lines=lines)).units
+    assert units is not None
+    assert units.ties[0].chosen == ("97110",)
+    assert not units.ties[0].chosen_by_therapist
+    assert WarningKind.TIE_CHOICE_IGNORED not in {w.kind for w in units.warnings}
+
+
+def test_treatment_days_without_a_plan_count_every_earlier_visit() -> None:
+    history = (EarlierVisit(date(2025, 11, 3)), *visits(3))
+    assert treatment_days_since_report(make_claim(history=history, plan_of_care=None)) == 5
+
+
+def test_a_progress_report_on_the_date_of_service_is_not_an_earlier_report() -> None:
+    history = (*visits(3), EarlierVisit(DOS, was_progress_report=True))
+    assert treatment_days_since_report(make_claim(history=history)) == 4
+
+
+def test_an_edit_pair_is_in_force_through_its_deletion_date() -> None:
+    pair = EditPair("97530", "97140", 1, date(2004, 1, 1), deletion=date(2019, 12, 31))
+    assert pair.in_force(date(2019, 12, 31))
+    assert not pair.in_force(date(2020, 1, 1))
+    assert not pair.in_force(date(2003, 12, 31))
+    assert pair.in_force(date(2004, 1, 1))
+
+
+def test_edit_pairs_read_only_the_known_codes_billed_with_units() -> None:
+    pairs = (
+        EditPair("97530", "97999", 0, date(2020, 1, 1)),
+        EditPair("97162", "97161", 0, date(2017, 1, 1)),
+    )
+    lines = (line("97530", 1, 15), line("97999", 1, 15), line("97162", 1, 30), line("97161", 0, 0))
+    ids = rule_ids(make_claim(lines=lines, edit_pairs=pairs))
+    assert "ncci-indicator-0" not in ids
+    assert "two-evaluations" not in ids
+
+
+@pytest.mark.parametrize(
+    "claim_line",
+    [
+        pytest.param(replace(L97110, pta_minutes=30), id="assistant-over-line"),
+        pytest.param(replace(L97110, minutes=-5), id="negative-minutes"),
+        pytest.param(replace(L97110, pta_minutes=-1), id="negative-assistant-minutes"),
+    ],
+)
+def test_impossible_minutes_are_one_finding_on_their_line(claim_line: ClaimLine) -> None:
+    finding = only(make_claim(lines=(L97112, claim_line)), "minutes-invalid")
+    assert finding.line_code == "97110"
+    assert finding.message.startswith("97110: ")
+
+
+def test_minutes_the_engine_rejects_are_one_finding_about_the_claim() -> None:
+    # Each line is possible, but the two sittings of 97110 add up to more than a day.
+    lines = (line("97110", 1, 800), line("97110", 1, 800))
+    finding = only(make_claim(lines=lines), "minutes-invalid")
+    assert finding.line_code is None
+    assert finding.message == (
+        "The minutes cannot be right: 97110: 1600 minutes is more than a day (1440)."
+    )
+    assert scrub(make_claim(lines=lines)).units is None
+
+
+def test_a_timed_line_with_no_units_is_not_billed_under_8_minutes() -> None:
+    assert "units-under-8" not in rule_ids(make_claim(lines=(line("97110", 0, 5),)))
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        pytest.param((line("97164", 1, 20),), id="re-evaluation-alone"),
+        pytest.param((line("97164", 1, 20), line("95851", 1, 10)), id="with-a-sometimes-code"),
+        pytest.param((line("97164", 1, 20), line("97165", 1, 20)), id="with-an-ot-evaluation"),
+    ],
+)
+def test_a_re_evaluation_without_therapy_needs_no_59(lines: tuple[ClaimLine, ...]) -> None:
+    assert "reeval-with-therapy-no-59" not in rule_ids(make_claim(lines=lines))
+
+
+def test_the_same_edit_pair_listed_twice_is_one_finding() -> None:
+    pair = EditPair("97530", "97140", 0, date(2020, 1, 1))
+    lines = (line("97530", 1, 15), line("97140", 1, 15))
+    assert rule_ids(make_claim(lines=lines, edit_pairs=(pair, pair))) == ["ncci-indicator-0"]
+
+
+def test_kx_at_exactly_80_percent_of_the_threshold_is_not_premature() -> None:
+    # 80% of $2,480 is $1,984.00: KX is premature only under it.
+    kx_lines = with_modifiers("GP", "KX")
+    at = make_claim(lines=kx_lines, kx=replace(KX, ytd_allowed_before_visit=Decimal("1922.00")))
+    assert "kx-premature" not in rule_ids(at)
+    under = make_claim(lines=kx_lines, kx=replace(KX, ytd_allowed_before_visit=Decimal("1921.99")))
+    assert "kx-premature" in rule_ids(under)
+
+
+def test_an_unknown_code_does_not_stop_the_modifier_checks_of_the_codes_after_it() -> None:
+    lines = (line("97999", 1, 15), bare(L97112))
+    assert rule_ids(make_claim(lines=lines)) == ["code-unknown", "gp-missing"]
+
+
+def test_a_documented_code_is_kept_off_only_by_a_code_that_is_billed() -> None:
+    # 97161 and 97750 are both in the note but neither is billed: nothing keeps 97750 off.
+    claim = make_claim(documented_codes=("97112", "97110", "97161", "97750"))
+    assert rule_ids(claim) == []
+
+
+@pytest.mark.parametrize(
+    ("lines", "pairs", "blocker"),
+    [
+        pytest.param((line("97161", 1, 45),), (), "97161", id="not-with-the-evaluation"),
+        pytest.param(
+            (line("97530", 1, 15),),
+            (EditPair("97530", "97750", 0, date(2020, 1, 1)),),
+            "97530",
+            id="indicator-0",
+        ),
+    ],
+)
+def test_line_kept_off_names_the_code_that_keeps_it_off(
+    lines: tuple[ClaimLine, ...], pairs: tuple[EditPair, ...], blocker: str
+) -> None:
+    claim = make_claim(lines=lines, edit_pairs=pairs, documented_codes=(lines[0].code, "97750"))
+    finding = only(claim, "line-kept-off")
+    assert f"cannot be billed with {blocker} on the same day" in finding.message
+    assert f"instead of {blocker}, correct the codes" in finding.fix
+
+
+def test_the_last_day_of_the_certification_is_inside_it_and_warns_to_recertify() -> None:
+    assert rule_ids(make_claim(plan_of_care=plan(cert_through=DOS))) == ["poc-recert-due"]
+
+
+def test_the_30th_day_after_the_first_visit_is_still_in_time_to_certify() -> None:
+    first = DOS - timedelta(days=30)
+    uncertified = plan(start_date=first, first_visit_date=first, certified_on=None)
+    assert rule_ids(make_claim(plan_of_care=uncertified)) == ["poc-cert-pending"]
+    late = replace(
+        uncertified, start_date=first - timedelta(1), first_visit_date=first - timedelta(1)
+    )
+    assert rule_ids(make_claim(plan_of_care=late)) == ["poc-cert-late"]
+
+
+def test_progress_reports_are_checked_only_under_medicare_rules() -> None:
+    claim = make_claim(payer=COMMERCIAL, lines=(L97112, AMA_97110), history=NINE_DAYS)
+    assert "progress-report-due" not in rule_ids(claim)
+    assert "progress-report-due" in rule_ids(make_claim(history=NINE_DAYS))
+
+
+def test_an_open_same_day_claim_does_not_hide_a_closed_one_after_it() -> None:
+    others = (*same_day(11, "needs_review"), *same_day(12, "approved"))
+    finding = only(make_claim(same_day_claims=others), "same-day-claim-closed")
+    assert finding.message.startswith("Claim 12 ")

@@ -245,6 +245,63 @@ def test_amounts_add_up_and_never_exceed_the_base(
     assert sum(line.full_pe_units for line in result.lines) <= 1
 
 
+def test_mppr_ranks_the_units_by_pe_payment_not_by_fee() -> None:
+    # 97112 pays more ($32.73) but its PE payment ($12.3573) is under 97110's ($13.6949).
+    result = price(line_97112(rvu=TEST_RVU_97112), line_97110())
+    assert [(p.code, p.full_pe_units, p.reduced_units) for p in result.lines] == [
+        ("97112", 0, 1),
+        ("97110", 1, 1),
+    ]
+    assert amounts(result) == {"97112": D("26.55"), "97110": D("51.27")}
+
+
+def test_lines_mppr_does_not_touch_carry_no_pe_share_and_no_reduced_units() -> None:
+    rom = PriceLine(code="95851", units=2, fee=D("20.00"), always_therapy=False)
+    result = price(line_97110(), rom)
+    touched, untouched = result.lines
+    assert (touched.pe_share, touched.pe_share_estimated) == (RVU_97110.pe_share, False)
+    assert (untouched.pe_share, untouched.pe_share_estimated) == (None, False)
+    assert (untouched.full_pe_units, untouched.reduced_units) == (0, 0)
+    # Without MPPR nothing is touched.
+    off = price(line_97110(), line_97112(), mppr=False)
+    assert [
+        (p.pe_share, p.pe_share_estimated, p.full_pe_units, p.reduced_units) for p in off.lines
+    ] == [
+        (None, False, 0, 0),
+        (None, False, 0, 0),
+    ]
+
+
+def test_a_single_therapy_unit_has_no_pe_share_and_no_mppr_step() -> None:
+    result = price(line_97112(rvu=TEST_RVU_97112))
+    line = result.lines[0]
+    assert (line.pe_share, line.full_pe_units, line.reduced_units) == (None, 0, 0)
+    assert line.fee == D("32.73")
+    assert [step.text for step in result.explanation] == [
+        "97112: $32.73 \N{MULTIPLICATION SIGN} 1 unit = $32.73.",
+        "Total expected: $32.73.",
+    ]
+
+
+def test_the_line_holding_the_full_pe_unit_gets_no_mppr_step_of_its_own() -> None:
+    result = price(line_97110(), line_97112(), cq=False)
+    texts = [step.text for step in result.explanation]
+    assert not any(text.startswith("97112: MPPR") for text in texts)
+    assert any(text.startswith("97110: MPPR takes 50% of the PE share") for text in texts)
+    assert any(
+        text.startswith("97110: $58.12 - $13.6949 MPPR = $44.4251 → $44.43") for text in texts
+    )
+
+
+def test_a_line_without_a_fee_keeps_its_units() -> None:
+    result = price(PriceLine(code="97530", units=2, fee=None, cq_units=1, always_therapy=True))
+    line = result.lines[0]
+    assert (line.code, line.units, line.cq_units, line.fee) == ("97530", 2, 1, None)
+    assert (line.cq_reduction, line.pe_share, line.reduced_units) == (None, None, 0)
+    assert str(result.total) == "0.00"  # a Decimal in cents, even with nothing priced
+    assert not result.complete
+
+
 def test_pricing_module_imports_only_the_standard_library_and_the_units_engine() -> None:
     tree = ast.parse((REPO / "coding" / "pricing.py").read_text())
     modules = {

@@ -387,6 +387,155 @@ def test_daily_cap_applies_under_ama_and_leaves_untimed_codes_alone() -> None:
     assert units_of(result)["97161"] == 1
 
 
+@pytest.mark.parametrize(
+    ("services", "cut"),
+    [
+        # 26 = 1 full + 11 left, 27 = 1 full + 12 left: the fewest leftover minutes go first,
+        # even on the code that pays more.
+        pytest.param(
+            (svc("97112", 26, fee=FEES["97112"]), svc("97110", 27, fee=FEES["97110"])),
+            "97112",
+            id="fewest-leftover-minutes-before-the-fee",
+        ),
+        # Full units only (31 = 2 full + 1, 34 = 2 full + 4, 65 min = 4 units): the lower fee goes
+        # first even with more minutes.
+        pytest.param(
+            (svc("97112", 31, fee=FEES["97112"]), svc("97110", 34, fee=FEES["97110"])),
+            "97110",
+            id="lower-fee-before-fewer-minutes",
+        ),
+        # A code without a fee on file goes before one with a fee, even as the earlier line.
+        pytest.param(
+            (svc("97140", 30), svc("97110", 30, fee=FEES["97110"])),
+            "97140",
+            id="no-fee-first",
+        ),
+        # Equal in everything: the later line goes first.
+        pytest.param((svc("97140", 30), svc("97110", 30)), "97110", id="then-the-later-line"),
+    ],
+)
+def test_daily_cap_order_of_the_weakest_units(services: tuple[ServiceInput, ...], cut: str) -> None:
+    full = run(*services)
+    capped = run(*services, daily_timed_unit_cap=full.total_timed_units - 1)
+    assert {code: units_of(full)[code] - units for code, units in units_of(capped).items()} == {
+        line.code: int(line.code == cut) for line in full.lines
+    }
+    warning = next(w for w in capped.warnings if w.kind == WarningKind.CAPPED_BY_DAILY_CAP)
+    assert warning.code == cut
+    assert warning.message.startswith(f"{cut}: 1 unit removed")
+
+
+def test_line_for_finds_a_code_of_the_day() -> None:
+    result = run(svc("97112", 24), svc("97110", 23))
+    line = result.line_for("97110")
+    assert line is not None
+    assert (line.code, line.units) == ("97110", 1)
+    assert result.line_for("97140") is None
+
+
+def test_a_tie_prefers_a_fee_of_fifty_cents_over_a_fee_of_zero() -> None:
+    # A $0.00 fee (a bundled code) is a fee, and the lowest one.
+    result = run(svc("97110", 20, fee=Decimal("0.00")), svc("97112", 20, fee=Decimal("0.50")))
+    assert result.ties[0].chosen == ("97112",)
+    assert result.ties[0].chosen_by_therapist is False
+
+
+def test_a_whole_day_of_minutes_is_possible() -> None:
+    # 1440 minutes is a day: allowed on one line, and as two sittings of one code.
+    assert run(svc("97110", 1440)).total_timed_units == 96
+    assert run(svc("97110", 720), svc("97110", 720)).total_timed_units == 96
+    with pytest.raises(ValueError, match="more than a day"):
+        run(svc("97110", 721), svc("97110", 720))
+
+
+def test_lines_keep_their_method_full_units_and_remainder() -> None:
+    result = run(svc("97110", 38), method=Method.AMA)
+    assert result.method is Method.AMA
+    assert (result.lines[0].full_units, result.lines[0].remainder) == (2, 8)
+    assert run(svc("97110", 38)).method is Method.CMS
+
+
+def test_an_untimed_service_at_exactly_10_percent_assistant_minutes_carries_no_cq() -> None:
+    # §10.2: the assistant's share counts only when it is over 10%.
+    assert run(svc("97012", 10, timed=False, pta_minutes=1)).lines[0].cq_units == 0
+    assert run(svc("97012", 9, timed=False, pta_minutes=1)).lines[0].cq_units == 1
+
+
+@pytest.mark.parametrize(
+    ("services", "method", "kind", "code", "rule"),
+    [
+        pytest.param(
+            (svc("97110", 5),), Method.CMS, "under-8-minutes", "97110", "§1 rule 1", id="alone"
+        ),
+        pytest.param(
+            (svc("97110", 5), svc("97112", 23)),
+            Method.AMA,
+            "under-8-minutes",
+            "97110",
+            "§2",
+            id="ama",
+        ),
+        # 29 = 1 full + 14 left takes the day's second unit; 8 minutes earn nothing.
+        pytest.param(
+            (svc("97112", 29), svc("97110", 8)),
+            Method.CMS,
+            "no-unit-left",
+            "97110",
+            "§1 rule 2",
+            id="eight-minutes-that-lost-the-unit",
+        ),
+        pytest.param(
+            (svc("97112", 30), svc("97110", 7)),
+            Method.CMS,
+            "under-8-minutes",
+            "97110",
+            "§1 rule 4",
+            id="seven-minutes-that-lost-the-unit",
+        ),
+    ],
+)
+def test_a_timed_code_without_a_unit_is_warned_with_its_code_and_rule(
+    services: tuple[ServiceInput, ...], method: Method, kind: str, code: str, rule: str
+) -> None:
+    result = run(*services, method=method)
+    zero = (WarningKind.UNDER_8_MINUTES, WarningKind.NO_UNIT_LEFT)
+    (warning,) = [w for w in result.warnings if w.kind in zero]
+    assert (warning.kind, warning.code) == (kind, code)
+    assert rule in warning.rule
+
+
+def test_an_untimed_codes_minutes_warning_names_the_code() -> None:
+    result = run(svc("97012", 20, timed=False))
+    assert [(w.kind, w.code) for w in result.warnings] == [(WarningKind.UNTIMED_MINUTES, "97012")]
+
+
+def test_fifteen_minutes_a_unit_on_average_is_not_highlighted() -> None:
+    assert WarningKind.BELOW_15_MIN_AVERAGE not in all_kinds(run(svc("97110", 30)))
+    assert WarningKind.BELOW_15_MIN_AVERAGE in all_kinds(run(svc("97110", 29)))
+
+
+@pytest.mark.parametrize(
+    ("services", "blocks"),
+    [
+        pytest.param((svc("97110", 30),), True, id="one-code-with-a-full-block"),
+        pytest.param((svc("97110", 10),), False, id="one-code-without"),
+        pytest.param((svc("97110", 7), svc("97112", 23)), True, id="two-codes"),
+    ],
+)
+def test_the_full_blocks_step_is_shown_when_there_is_something_to_share(
+    services: tuple[ServiceInput, ...], blocks: bool
+) -> None:
+    texts = [step.text for step in run(*services).explanation]
+    assert any(text.startswith("Full 15-minute blocks") for text in texts) is blocks
+
+
+def test_no_leftover_step_for_a_day_without_units() -> None:
+    texts = [step.text for step in run(svc("97110", 5)).explanation]
+    assert not any("no unit left" in text for text in texts)
+    texts = [step.text for step in run(svc("97110", 30), svc("97112", 5)).explanation]
+    assert "2 - 2 full = no unit left for leftover minutes." in texts
+
+
 def test_unit_limit_and_daily_cap_together_report_the_units_before_any_cap() -> None:
     result = run(svc("97110", 100, max_units=6), daily_timed_unit_cap=4)
     line = result.lines[0]
