@@ -413,13 +413,18 @@ def price_lines(
     priced = {p.code: p for p in pricing.lines}
     amounts: dict[str, Decimal | None] = {}
     left = {code: p.expected_amount for code, p in priced.items()}
-    remaining_lines = {code: sum(1 for line in lines if line[1] == code) for code in priced}
+    # A line with 0 units is not a claim line (§10.11): it is priced at $0.00 and never takes
+    # the cents the code's other lines leave.
+    remaining_lines = {
+        code: sum(1 for line in lines if line[1] == code and line[2]) for code in priced
+    }
     for key, code, units, cq in lines:
         p = priced[code]
-        remaining_lines[code] -= 1
+        if units:
+            remaining_lines[code] -= 1
         if p.expected_amount is None or p.units == 0:
             amounts[key] = None
-        elif remaining_lines[code] == 0:
+        elif units and remaining_lines[code] == 0:
             amounts[key] = left[code]  # the last line of the code takes what the others left
         else:
             amount = _share(p, units, cq=cq)

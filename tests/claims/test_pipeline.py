@@ -748,6 +748,14 @@ def test_price_lines_of_a_zero_fee_gives_zero_on_every_line() -> None:
     assert amounts == {"a": D("0.00"), "b": D("0.00"), "c": D("0.00")}
 
 
+def test_price_lines_gives_a_zero_unit_line_nothing_and_the_cents_to_the_last_billed_line() -> None:
+    # §10.11: a 0-unit line is not a claim line. $32.73 x 4 with MPPR (45% PE assumed, 3 units
+    # reduced by $7.36425) = $108.83: 54.42 + 54.41, and $0.00 on the empty line, even as the last.
+    lines = [("a", "97112", 2, False), ("b", "97112", 2, False), ("c", "97112", 0, False)]
+    _, amounts = price(lines, terms=PayerTerms())
+    assert amounts == {"a": D("54.42"), "b": D("54.41"), "c": D("0.00")}
+
+
 def test_price_lines_without_a_fee_or_units_gives_no_amount() -> None:
     pricing, amounts = price(
         [("97999", "97999", 2, False), ("97110", "97110", 0, False), ("97112", "97112", 1, False)]

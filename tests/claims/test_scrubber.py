@@ -1917,3 +1917,14 @@ def test_an_open_same_day_claim_does_not_hide_a_closed_one_after_it() -> None:
     others = (*same_day(11, "needs_review"), *same_day(12, "approved"))
     finding = only(make_claim(same_day_claims=others), "same-day-claim-closed")
     assert finding.message.startswith("Claim 12 ")
+
+
+def test_twelve_meaningful_words_without_skilled_need_are_thin_only_for_the_missing_skill() -> None:
+    statement = (
+        "Patient walked laps around the gym, climbed stairs twice, rode the bike, stretched "
+        "hamstrings and calves"
+    )
+    assert len(meaningful_words(statement)) == MIN_NECESSITY_WORDS
+    finding = only(make_claim(note=note(medical_necessity=statement)), "necessity-thin")
+    assert "meaningful words" not in finding.message
+    assert "no words stating skilled need" in finding.message

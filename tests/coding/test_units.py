@@ -472,7 +472,7 @@ def test_an_untimed_service_at_exactly_10_percent_assistant_minutes_carries_no_c
             Method.AMA,
             "under-8-minutes",
             "97110",
-            "§2",
+            "§2 (AMA",
             id="ama",
         ),
         # 29 = 1 full + 14 left takes the day's second unit; 8 minutes earn nothing.
