@@ -159,9 +159,10 @@ class SessionInput:
         )
 
 
-def _draft_for(
+def session_draft_for(
     data: SessionInput, *, claim_id: int | None = None, session_id: int | None = None
 ) -> SessionDraft:
+    """The draft of a validated session input (what saving stores)."""
     try:
         return session_draft(
             patient_id=data.patient.pk,
@@ -308,7 +309,7 @@ def claim_create_from_session(*, clinic: Clinic, user: Any, data: SessionInput) 
     _check_scope(clinic, user, data)
     # One writer per patient at a time: two sessions of one day must not both open a claim.
     Patient.objects.select_for_update().filter(pk=data.patient.pk).first()
-    result = _draft_for(data)
+    result = session_draft_for(data)
     _refuse_block(result)
     if result.joins_claim is not None:
         claim = Claim.objects.select_for_update().get(pk=result.joins_claim)
@@ -348,7 +349,7 @@ def claim_resubmit(
     if session.therapist.user_id != user.pk:
         raise PermissionDenied("Only the clinician who documented a session may change it.")
     _check_scope(claim.clinic, user, data)
-    result = _draft_for(data, claim_id=claim.pk, session_id=session.pk)
+    result = session_draft_for(data, claim_id=claim.pk, session_id=session.pk)
     _refuse_block(result)
     _write_session(session, data)
     claim.status = ClaimStatus.NEEDS_REVIEW

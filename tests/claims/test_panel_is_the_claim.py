@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from claims.models import Claim, FlagStatus, PlanOfCare, TreatmentSession
 from claims.pipeline import Override
-from claims.services import ServiceRow, SessionInput, claim_create_from_session, session_draft
+from claims.services import ServiceRow, SessionInput, claim_create_from_session, session_draft_for
 from tests.conftest import make_patient, membership
 
 pytestmark = pytest.mark.usefixtures("reference")
@@ -128,17 +128,7 @@ def _input(
 
 
 def _draft(data: SessionInput) -> Any:
-    return session_draft(
-        patient_id=data.patient.pk,
-        payer=data.payer,
-        date_of_service=data.date_of_service,
-        credential=data.therapist.credential,
-        rows=data.rows,
-        diagnoses=data.diagnoses,
-        note=data.note,
-        tie_choice=data.tie_choice,
-        overrides=data.overrides,
-    ).draft
+    return session_draft_for(data).draft
 
 
 def _saved(claim: Claim) -> tuple[list[tuple[Any, ...]], list[str], Decimal | None]:
