@@ -158,6 +158,83 @@ class PlanOfCare(models.Model):
         return "current"
 
 
+class Authorization(models.Model):
+    """A payer's prior authorization for a patient: its number, the dates it covers and the
+    visits (and, optionally, units per code) it allows."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="authorizations")
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField("authorization number", max_length=40)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    visits = models.PositiveSmallIntegerField(
+        "visits authorized", null=True, blank=True, help_text="Empty: not limited by visits."
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "payer", "number"], name="authorization_number_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Authorization {self.number} ({self.start_date} to {self.end_date})"
+
+
+class AuthorizedUnits(models.Model):
+    """Units of one code that an authorization allows in all (optional)."""
+
+    authorization = models.ForeignKey(Authorization, on_delete=models.CASCADE, related_name="units")
+    billing_code = models.ForeignKey(
+        BillingCode, to_field="code", on_delete=models.PROTECT, related_name="+"
+    )
+    units = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["billing_code"]
+        verbose_name_plural = "authorized units"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authorization", "billing_code"], name="authorized_units_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.billing_code_id}: {self.units} units"
+
+
+class TherapyAmountUsed(models.Model):
+    """The PT+SLP allowed amount that other providers billed for the patient in a year, as the
+    Medicare eligibility reply gives it (billing-rules §10.8): it counts toward the KX
+    threshold before any of this clinic's claims."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="therapy_used")
+    year = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    as_of = models.DateField(help_text="The date of the eligibility reply.")
+    source = models.CharField(max_length=200, blank=True, help_text="e.g. HETS reply")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = "therapy amount used elsewhere"
+        verbose_name_plural = "therapy amounts used elsewhere"
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "year"], name="therapy_used_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.year}: ${self.amount}"
+
+
 class SessionQuerySet(ClinicScopedQuerySet):
     def for_patient_before(self, patient: Patient, day: dt.date) -> SessionQuerySet:
         return self.filter(patient=patient, date_of_service__lt=day)

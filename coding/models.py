@@ -113,7 +113,7 @@ class Modifier(models.Model):
     name = models.CharField(max_length=80)
     meaning = models.TextField()
     when_required = models.TextField(blank=True)
-    source = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=500, blank=True)
 
     history = HistoricalRecords()
 
@@ -186,6 +186,10 @@ class Icd10Code(models.Model):
     billable = models.BooleanField()
     parent = models.CharField(max_length=8, blank=True, db_index=True)
     chapter = models.CharField(max_length=4)
+    # The dates of service on which the code is billable, over the loaded fiscal years (§10.6):
+    # empty when it was never billable in them (a header in every loaded set).
+    first_valid = models.DateField(null=True, blank=True)
+    last_valid = models.DateField(null=True, blank=True)
 
     objects = Icd10QuerySet.as_manager()
 
@@ -209,7 +213,7 @@ class Icd10Release(models.Model):
     fiscal_year = models.PositiveSmallIntegerField(unique=True)
     valid_from = models.DateField()
     valid_through = models.DateField()
-    source = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=500, blank=True)
     loaded_at = models.DateTimeField(auto_now_add=True)
 
     objects = Icd10ReleaseQuerySet.as_manager()
@@ -254,7 +258,7 @@ class Pairing(models.Model):
     )
     icd10_code = models.CharField("ICD-10-CM code", max_length=8)
     note = models.TextField(blank=True)
-    source = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=500, blank=True)
 
     history = HistoricalRecords()
 
@@ -295,7 +299,7 @@ class EditPair(models.Model):
     deletion = models.DateField(null=True, blank=True)
     modifier_indicator = models.PositiveSmallIntegerField(choices=ModifierIndicator.choices)
     rationale = models.TextField(blank=True)
-    source = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=500, blank=True)
 
     history = HistoricalRecords()
     objects = EditPairQuerySet.as_manager()
@@ -318,7 +322,8 @@ class EditPair(models.Model):
 
 
 class UnitLimit(models.Model):
-    """A medically unlikely edit: the most units of a code per patient per day (§5.3)."""
+    """A medically unlikely edit: the most units of a code per patient per day (§5.3), from
+    ``effective`` until a later row of the same code takes over."""
 
     billing_code = models.ForeignKey(
         BillingCode, to_field="code", on_delete=models.CASCADE, related_name="unit_limits"
@@ -332,7 +337,7 @@ class UnitLimit(models.Model):
         help_text="How the payer applies the limit (§10.9).",
     )
     effective = models.DateField()
-    source = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=500, blank=True)
 
     history = HistoricalRecords()
 
@@ -394,9 +399,18 @@ class FeeYear(models.Model):
         unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)]
     )
     conversion_factor = models.DecimalField(max_digits=8, decimal_places=4, null=True, blank=True)
-    kx_threshold = models.DecimalField(max_digits=9, decimal_places=2)
+    conversion_factor_qualifying_apm = models.DecimalField(
+        "conversion factor (qualifying APM participants)",
+        max_digits=8,
+        decimal_places=4,
+        null=True,
+        blank=True,
+    )
+    kx_threshold = models.DecimalField(
+        max_digits=9, decimal_places=2, null=True, blank=True, help_text="Empty: not known yet."
+    )
     kx_review_threshold = models.DecimalField(max_digits=9, decimal_places=2)
-    source = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=500, blank=True)
 
     history = HistoricalRecords()
 
@@ -419,7 +433,7 @@ class FeeScheduleEntry(models.Model):
         max_digits=9, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     is_demo = models.BooleanField(default=False, help_text="Made-up demo amount, not a real fee.")
-    source = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=500, blank=True)
 
     history = HistoricalRecords()
 
@@ -436,27 +450,162 @@ class FeeScheduleEntry(models.Model):
 
 
 class RelativeValue(models.Model):
-    """The RVU split of a code for one year; MPPR needs the practice-expense share (§6.9, §8)."""
+    """The RVUs of a code from one CMS PFS release (PPRRVU), in force from ``effective`` until the
+    next release of the same year takes over (§6.9, §8, §10.13). ``pe_rvu`` is the non-facility
+    practice expense (outpatient clinics); ``status`` the PFS status indicator (A active, B
+    bundled, I not valid for Medicare, R restricted, …); ``mult_proc_indicator`` 5 means the
+    therapy MPPR applies."""
 
     billing_code = models.ForeignKey(
         BillingCode, to_field="code", on_delete=models.CASCADE, related_name="rvus"
     )
     year = models.PositiveSmallIntegerField()
+    effective = models.DateField(help_text="First date of service this release applies to.")
     work_rvu = models.DecimalField(max_digits=6, decimal_places=2)
-    pe_rvu = models.DecimalField(max_digits=6, decimal_places=2)
+    pe_rvu = models.DecimalField("non-facility PE RVU", max_digits=6, decimal_places=2)
+    pe_facility_rvu = models.DecimalField(
+        "facility PE RVU", max_digits=6, decimal_places=2, null=True, blank=True
+    )
     mp_rvu = models.DecimalField(max_digits=6, decimal_places=2)
-    source = models.CharField(max_length=200, blank=True)
+    status = models.CharField("PFS status", max_length=1, blank=True)
+    mult_proc_indicator = models.CharField("multiple procedure indicator", max_length=1, blank=True)
+    release = models.CharField(max_length=20, blank=True, help_text="e.g. RVU26C")
+    source = models.CharField(max_length=500, blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["billing_code", "-year"]
+        ordering = ["billing_code", "-effective"]
         verbose_name = "relative value units"
         verbose_name_plural = "relative value units"
-        constraints = [models.UniqueConstraint(fields=["billing_code", "year"], name="rvu_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["billing_code", "effective"], name="rvu_unique")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.billing_code_id} {self.year}"
+        return f"{self.billing_code_id} {self.release or self.year}"
+
+
+class Gpci(models.Model):
+    """The geographic practice cost indices of one Medicare payment locality for a year
+    (§8, §10.13): the Medicare allowed amount at a clinic is
+    (work RVU x work GPCI + PE RVU x PE GPCI + MP RVU x MP GPCI) x conversion factor."""
+
+    year = models.PositiveSmallIntegerField()
+    mac = models.CharField("Medicare contractor (MAC)", max_length=5)
+    locality = models.CharField("locality number", max_length=2)
+    name = models.CharField(max_length=80)
+    state = models.CharField(max_length=2)
+    work_gpci = models.DecimalField(max_digits=5, decimal_places=3)
+    pe_gpci = models.DecimalField(max_digits=5, decimal_places=3)
+    mp_gpci = models.DecimalField(max_digits=5, decimal_places=3)
+    source = models.CharField(max_length=500, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["year", "state", "name"]
+        verbose_name = "Medicare locality (GPCI)"
+        verbose_name_plural = "Medicare localities (GPCIs)"
+        constraints = [
+            models.UniqueConstraint(fields=["year", "mac", "locality"], name="gpci_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.state} {self.name.title()} ({self.mac}-{self.locality}) {self.year}"
+
+
+class ImportKind(models.TextChoices):
+    PPRRVU = "pprrvu", "CMS PFS relative value file (PPRRVU)"
+    GPCI = "gpci", "CMS GPCI file"
+    MUE = "mue", "CMS practitioner MUE table"
+    PTP = "ptp", "CMS practitioner PTP edits"
+    ICD10_ORDER = "icd10_order", "ICD-10-CM order file"
+    ICD10_ADDENDA = "icd10_addenda", "ICD-10-CM order file addenda"
+
+
+class ImportRecord(models.Model):
+    """One load of an official file: what was loaded, when, by whom, from which release, and for
+    which dates of service (§10.6). Written once, never edited."""
+
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    release = models.CharField(max_length=60, help_text="e.g. RVU26D, MUE 2027 Q1, FY2027")
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    effective_from = models.DateField()
+    effective_through = models.DateField(null=True, blank=True)
+    added = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    notes = models.TextField(blank=True)
+    loaded_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-loaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.release} ({self.loaded_at:%Y-%m-%d})"
+
+
+class PayerRule(models.Model):
+    """A payer's rules from a date on (§2, §4, §6, §10.10): the row in force on a date of
+    service is the latest whose ``effective`` is on or before it."""
+
+    payer = models.ForeignKey("Payer", on_delete=models.CASCADE, related_name="rules")
+    effective = models.DateField()
+    unit_method = models.CharField(max_length=3, choices=UnitMethod.choices)
+    daily_timed_unit_cap = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Most timed units per patient per day, if capped (§2)."
+    )
+    timely_filing_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days after the date of service by which the payer must receive the claim "
+        "(Medicare: 365, i.e. 12 months; §10.10). Empty: not tracked.",
+    )
+    progress_report_visits = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="A progress report at least every this many treatment days.",
+    )
+    progress_report_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="A progress report at least every this many calendar days."
+    )
+    certification_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Longest a certified plan of care lasts (Medicare: 90)."
+    )
+    requires_plan_of_care = models.BooleanField(default=True)
+    requires_referral = models.BooleanField(default=False)
+    requires_authorization = models.BooleanField(default=False)
+    kx_applies = models.BooleanField(default=False, help_text="The KX threshold applies (§4).")
+    applies_mppr = models.BooleanField(
+        default=False, help_text="Multiple procedure payment reduction (§6.9)."
+    )
+    applies_cq_reduction = models.BooleanField(
+        default=False, help_text="CQ units paid at 85% (§4)."
+    )
+    visit_limit_per_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Visits covered per calendar year, if limited."
+    )
+    notes = models.TextField(blank=True)
+    source = models.CharField(max_length=500, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["payer", "-effective"]
+        verbose_name = "payer rules"
+        verbose_name_plural = "payer rules"
+        constraints = [
+            models.UniqueConstraint(fields=["payer", "effective"], name="payerrule_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payer} from {self.effective}"
 
 
 class ReferenceVersion(models.Model):

@@ -9,6 +9,15 @@ from ptclinic.validators import validate_npi
 class Clinic(models.Model):
     name = models.CharField(max_length=200, unique=True)
     npi = models.CharField("group NPI", max_length=10, blank=True, validators=[validate_npi])
+    # The Medicare payment locality the clinic bills in (billing-rules §8, §10.13): a MAC and
+    # a locality number of the CMS GPCI file. Empty: national amounts, and the panel says so.
+    medicare_mac = models.CharField("Medicare contractor (MAC)", max_length=5, blank=True)
+    medicare_locality = models.CharField("Medicare locality number", max_length=2, blank=True)
+    qualifying_apm = models.BooleanField(
+        "qualifying APM participant",
+        default=False,
+        help_text="Paid with the qualifying-APM conversion factor (2026: $33.5675).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
