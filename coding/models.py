@@ -328,7 +328,8 @@ class UnitLimit(models.Model):
     billing_code = models.ForeignKey(
         BillingCode, to_field="code", on_delete=models.CASCADE, related_name="unit_limits"
     )
-    max_units = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    # 0: not payable by the practitioner at all (e.g. 97010, 97014 for Medicare).
+    max_units = models.PositiveSmallIntegerField()
     mai = models.PositiveSmallIntegerField(
         "MUE adjudication indicator",
         null=True,
