@@ -495,7 +495,7 @@ class Gpci(models.Model):
     year = models.PositiveSmallIntegerField()
     mac = models.CharField("Medicare contractor (MAC)", max_length=5)
     locality = models.CharField("locality number", max_length=2)
-    name = models.CharField(max_length=80)
+    name = models.CharField(max_length=200)
     state = models.CharField(max_length=2)
     work_gpci = models.DecimalField(max_digits=5, decimal_places=3)
     pe_gpci = models.DecimalField(max_digits=5, decimal_places=3)
