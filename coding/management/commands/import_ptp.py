@@ -1,8 +1,20 @@
+"""`manage.py import_ptp FILE`: the CMS quarterly practitioner PTP file, a shortcut for
+`import_cms ptp FILE` (the release defaults to the file's name, the effective date to the first
+day of this quarter)."""
+
+import datetime as dt
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
-from coding.services import ptp_import
+from coding.management.commands.import_cms import _date, run
+from coding.models import ImportKind
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
 class Command(BaseCommand):
@@ -14,19 +26,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--source", help="Label stored on each pair (default: file name).")
+        parser.add_argument("--release", help="e.g. v322r0 (default: the file name)")
+        parser.add_argument("--source", help="Same as --release (older name).")
+        parser.add_argument(
+            "--effective", type=_date, help="first date of service (default: this quarter's)"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="show the plan, write nothing")
 
-    def handle(self, *args: object, file: Path, source: str | None = None, **opts: object) -> None:
-        if not file.is_file():
-            raise CommandError(f"{file}: no such file")
-        with file.open(encoding="latin-1", newline="") as f:
-            report = ptp_import(lines=f, source=source or f"CMS PTP file {file.name}")
-        if report.errors:
-            raise CommandError(
-                "Nothing imported; fix these rows first:\n  " + "\n  ".join(report.errors)
-            )
-        self.stdout.write(
-            f"Edit pairs: {report.created} added, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {report.skipped_unknown_codes} skipped "
-            "(a code not in the code table)."
+    def handle(self, *args: Any, **opts: Any) -> None:
+        file: Path = opts["file"]
+        run(
+            self,
+            kind=ImportKind.PTP,
+            file=file,
+            release=(opts["release"] or opts["source"] or file.stem)[:60],
+            effective=opts["effective"] or quarter_start(timezone.localdate()),
+            dry_run=opts["dry_run"],
+            verbosity=opts["verbosity"],
         )

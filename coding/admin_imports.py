@@ -1,0 +1,255 @@
+"""The admin's "Load a CMS file" pages and the record of every load (§10.6).
+
+Upload → preview (the plan: counts, the first rows that change, per-row errors; nothing
+written) → "Load it". The upload is kept in the default storage under ``imports/<sha256>`` so
+that the confirming request, on any host, re-plans the very same bytes; the confirm form
+carries only the hash and the choices. "What is loaded" lists, per table, what is in force
+today. All three are admin views: the admin role only."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from coding.coverage import loaded_tables, reference_gaps
+from coding.imports.base import ImportPlan, decode_lines, import_run, sha256_hex
+from coding.imports.registry import IMPORTERS, importer_for
+from coding.models import ImportKind, ImportRecord
+from ptclinic.roles import is_code_admin
+
+MAX_UPLOAD = 200 * 1024 * 1024  # CMS's largest file (a PTP part) is far smaller
+SHOWN = 50
+ORDER = {"add": 0, "update": 1, "skip": 2, "unchanged": 3}
+
+
+def _kind_choices() -> list[tuple[str, str]]:
+    return [(k, str(ImportKind(k).label)) for k in ImportKind.values if k in IMPORTERS]
+
+
+class LoadChoicesForm(forms.Form):
+    kind = forms.ChoiceField(label="File", choices=_kind_choices)
+    release = forms.CharField(
+        label="Release",
+        max_length=60,
+        help_text="As CMS names it, e.g. RVU26C, MUE 2026 Q3, PTP v32.2.",
+    )
+    effective = forms.DateField(
+        label="First date of service",
+        help_text="The first date of service the file applies to, e.g. 2026-07-01.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    qualifying_apm = forms.BooleanField(
+        label="This is the qualifying-APM (QPP) version of the PFS file",
+        required=False,
+        help_text="Sets the qualifying-APM conversion factor instead of the usual one.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("qualifying_apm") and data.get("kind") != ImportKind.PPRRVU:
+            self.add_error(
+                "qualifying_apm", "Only the PFS relative value file has a qualifying-APM version."
+            )
+        return data
+
+
+class UploadForm(LoadChoicesForm):
+    file = forms.FileField(label="The file, as CMS publishes it (CSV or text)")
+
+    field_order = ["kind", "file", "release", "effective", "qualifying_apm"]
+
+    def clean_file(self) -> UploadedFile[bytes]:
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
+        if upload.size and upload.size > MAX_UPLOAD:
+            raise forms.ValidationError("The file is larger than 200 MB: is it the right file?")
+        return upload
+
+
+class ConfirmForm(LoadChoicesForm):
+    sha256 = forms.RegexField(regex=re.compile(r"^[0-9a-f]{64}$"), widget=forms.HiddenInput)
+    file_name = forms.CharField(max_length=255, widget=forms.HiddenInput)
+
+
+def _stored_name(sha256: str) -> str:
+    return f"imports/{sha256}"
+
+
+def _store(data: bytes, sha256: str) -> None:
+    name = _stored_name(sha256)
+    if not default_storage.exists(name):
+        saved = default_storage.save(name, ContentFile(data))
+        if saved != name:  # another request stored the same bytes meanwhile
+            default_storage.delete(saved)
+
+
+def _stored(sha256: str) -> bytes | None:
+    name = _stored_name(sha256)
+    if not default_storage.exists(name):
+        return None
+    with default_storage.open(name, "rb") as f:
+        data: bytes = f.read()
+    return data if sha256_hex(data) == sha256 else None
+
+
+def _plan(
+    choices: dict[str, Any], data: bytes, *, file_name: str, request: HttpRequest, dry_run: bool
+) -> ImportPlan:
+    return import_run(
+        importer=importer_for(choices["kind"], qualifying_apm=choices["qualifying_apm"]),
+        lines=decode_lines(data),
+        release=choices["release"].strip(),
+        effective=choices["effective"],
+        file_name=file_name,
+        sha256=sha256_hex(data),
+        user=request.user,
+        dry_run=dry_run,
+    )
+
+
+@admin.register(ImportRecord)
+class ImportRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Each load of an official file, as written: nobody adds, edits or deletes one."""
+
+    list_display = [
+        "kind",
+        "release",
+        "effective_from",
+        "effective_through",
+        "added",
+        "updated",
+        "unchanged",
+        "skipped",
+        "loaded_by",
+        "loaded_at",
+    ]
+    list_filter = ["kind"]
+    search_fields = ["release", "file_name", "sha256"]
+    list_select_related = ["loaded_by"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_code_admin(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_code_admin(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("load/", wrap(self.load_view), name="coding_importrecord_load"),
+            path(
+                "load/confirm/",
+                wrap(require_POST(self.confirm_view)),
+                name="coding_importrecord_load_confirm",
+            ),
+            path("loaded/", wrap(self.loaded_view), name="coding_importrecord_loaded"),
+            *super().get_urls(),
+        ]
+
+    def _context(self, request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            **extra,
+        }
+
+    def load_view(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST":
+            form = UploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload: UploadedFile[bytes] = form.cleaned_data["file"]
+                data = upload.read()
+                sha256 = sha256_hex(data)
+                file_name = (upload.name or "upload").rsplit("/", 1)[-1][:255]
+                plan = _plan(
+                    form.cleaned_data, data, file_name=file_name, request=request, dry_run=True
+                )
+                if not plan.errors:  # kept for "Load it" only when it can be loaded
+                    _store(data, sha256)
+                confirm = ConfirmForm(
+                    initial={**form.cleaned_data, "sha256": sha256, "file_name": file_name}
+                )
+                return self._preview(request, plan, confirm, file_name)
+        else:
+            kind = request.GET.get("kind", "")
+            form = UploadForm(initial={"kind": kind} if kind in IMPORTERS else None)
+        return TemplateResponse(
+            request,
+            "admin/coding/importrecord/load.html",
+            self._context(request, "Load a CMS file", form=form),
+        )
+
+    def _preview(
+        self, request: HttpRequest, plan: ImportPlan, confirm: ConfirmForm, file_name: str
+    ) -> HttpResponse:
+        changes = sorted(plan.changes, key=lambda c: ORDER[c.action])
+        return TemplateResponse(
+            request,
+            "admin/coding/importrecord/preview.html",
+            self._context(
+                request,
+                "Check before loading",
+                plan=plan,
+                counts=plan.counts(),
+                changes=changes[:SHOWN],
+                more_changes=max(0, len(plan.changes) - SHOWN),
+                errors=plan.errors[:SHOWN],
+                more_errors=max(0, len(plan.errors) - SHOWN),
+                confirm=confirm,
+                file_name=file_name,
+            ),
+        )
+
+    def confirm_view(self, request: HttpRequest) -> HttpResponse:
+        form = ConfirmForm(request.POST)
+        load_url = reverse("admin:coding_importrecord_load")
+        if not form.is_valid():
+            messages.error(request, "The confirmation was incomplete; upload the file again.")
+            return HttpResponseRedirect(load_url)
+        choices = form.cleaned_data
+        data = _stored(choices["sha256"])
+        if data is None:
+            messages.error(
+                request, "The uploaded file is no longer here (already loaded?); upload it again."
+            )
+            return HttpResponseRedirect(load_url)
+        plan = _plan(choices, data, file_name=choices["file_name"], request=request, dry_run=False)
+        if plan.errors:
+            return self._preview(request, plan, form, choices["file_name"])
+        default_storage.delete(_stored_name(choices["sha256"]))
+        messages.success(request, f"Loaded {plan.kind_label} {plan.release}: {plan.summary()}.")
+        return HttpResponseRedirect(reverse("admin:coding_importrecord_changelist"))
+
+    def loaded_view(self, request: HttpRequest) -> HttpResponse:
+        today = timezone.localdate()
+        return TemplateResponse(
+            request,
+            "admin/coding/importrecord/loaded.html",
+            self._context(
+                request,
+                "What is loaded",
+                today=today,
+                tables=loaded_tables(today),
+                gaps=reference_gaps(today),
+            ),
+        )
