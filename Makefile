@@ -13,8 +13,16 @@ $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The ICD-10-CM FY2025 set: simple-icd-10-cm 1.4.0's data files, in a folder of their own so
+# that they do not replace 1.5.0 (FY2026), which reads them (settings.ICD10CM_FY2025_DIR).
+ICD10CM_FY2025 := $(VENV)/icd10cm-fy2025
+
+$(ICD10CM_FY2025)/.installed: $(BIN)/activate
+	$(PY) -m pip install --quiet --no-deps --target $(ICD10CM_FY2025) simple-icd-10-cm==1.4.0
+	touch $@
+
 # Reinstall only when the dependency list or the pins change.
-$(VENV)/.installed: $(BIN)/activate pyproject.toml $(CONSTRAINTS)
+$(VENV)/.installed: $(BIN)/activate pyproject.toml $(CONSTRAINTS) $(ICD10CM_FY2025)/.installed
 	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e .
 	touch $@
 

@@ -81,6 +81,10 @@ QUERIES = [
     "parkinson",
     "aftercare joint replacement",
     "fall",
+    # the words a clinic uses (coding/icd10_synonyms.py)
+    "frozen shoulder",
+    "TKA",
+    "right knee pain",
 ]
 USERNAME = "bench-reader"
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import django_filters
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
+from coding.icd10_synonyms import synonym_match
 from coding.models import (
     BillingCode,
     Category,
@@ -57,23 +58,59 @@ _COMMON = 2000
 @dataclass
 class Icd10Query:
     """A search of the ICD-10-CM table: code prefixes ("M54", "s83.5") and words of the title,
-    each word a prefix of a title word ("knee pain", "frac fem")."""
+    each word a prefix of a title word ("knee pain", "frac fem"). Words a clinic uses for a
+    diagnosis ("stroke", "TKA": `coding.icd10_synonyms`) bring the codes they mean first;
+    ``synonyms`` are those codes' prefixes, narrowed by the ``other_words`` typed."""
 
     codes: list[str]
     words: list[str]
+    synonyms: tuple[str, ...] = ()
+    other_words: list[str] = field(default_factory=list)
 
     @classmethod
     def parse(cls, text: str) -> Icd10Query:
         tokens = text.split()
         codes = [t for t in tokens if ICD_CODE.match(t)]
+        plain = " ".join(t for t in tokens if not ICD_CODE.match(t))
         # The same words the index holds: lowercase, no stopwords, at least two characters.
-        words = title_terms(" ".join(t for t in tokens if not ICD_CODE.match(t)))
-        return cls(codes=codes, words=words)
+        words = title_terms(plain)
+        meant = synonym_match(plain)
+        return cls(
+            codes=codes,
+            words=words,
+            synonyms=meant.prefixes,
+            other_words=title_terms(" ".join(meant.other_words)),
+        )
 
     def __bool__(self) -> bool:
         return bool(self.codes or self.words)
 
     def matches(self, limit: int) -> tuple[list[Icd10Code], bool]:
+        """Up to `limit` codes: first those the clinic's words mean (in the table's order of
+        prefixes, then by code), then the codes whose titles hold the words; and whether more
+        codes match. One range query per meant prefix, then the title-word search."""
+        found: dict[int, Icd10Code] = {}
+        for prefix in self.synonyms:
+            if len(found) > limit:
+                break
+            codes = Icd10Code.objects.code_prefix(prefix)
+            for code in self.codes:
+                codes = codes.code_prefix(code)
+            for word in self.other_words:
+                codes = codes.filter(
+                    Exists(_term_prefix(Icd10Term.objects.filter(icd=OuterRef("pk")), word))
+                )
+            for icd in codes.order_by("key")[: limit + 1 - len(found)]:
+                found.setdefault(icd.pk, icd)
+        if len(found) > limit:
+            return list(found.values())[:limit], True
+        by_words, more = self.title_matches(limit)
+        for icd in by_words:
+            found.setdefault(icd.pk, icd)
+        ranked = list(found.values())
+        return ranked[:limit], more or len(ranked) > limit
+
+    def title_matches(self, limit: int) -> tuple[list[Icd10Code], bool]:
         """Up to `limit` matching codes in code order, and whether more codes match.
 
         Codes alone: a range on the key index, in code order. With words: the rarest word's
