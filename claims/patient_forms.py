@@ -1,4 +1,5 @@
-"""Forms for patients and plans of care: they check the input; `patient_services` writes it."""
+"""Forms for patients, plans of care, authorizations and the therapy amount used elsewhere: they
+check the input; `patient_services` writes it."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
-from claims.models import MAX_DIAGNOSES, Patient, PlanOfCare
+from claims.models import MAX_DIAGNOSES, Authorization, Patient, PlanOfCare, TherapyAmountUsed
 from claims.patient_services import diagnosis_titles
-from coding.models import Payer
+from coding.models import BillingCode, Payer
 from coding.services import diagnoses_check
 from ptclinic.models import Clinic
 
@@ -84,7 +85,8 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
         }
         help_texts = {
             "certified_on": "The date the physician/NPP signed. Leave empty until signed.",
-            "cert_through": "At most 90 calendar days counting the start date.",
+            "cert_through": "As long as the patient's payer allows (Medicare: at most 90 calendar "
+            "days counting the start date).",
             "discharged_on": "With status Discharged: the date of the discharge note. The plan "
             "covers no visit after it; a new episode needs a new evaluation and plan.",
         }
@@ -141,7 +143,10 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
         typed = [(name, code) for name, code in typed if code]
         if not typed and "dx_1" not in self.errors:
             self.add_error("dx_1", "A plan of care needs at least one diagnosis.")
-        canonical, problems = diagnoses_check([code for _, code in typed])
+        # Valid on the plan's first day (§10.6): the set in force then judges its diagnoses.
+        canonical, problems = diagnoses_check(
+            [code for _, code in typed], day=cleaned.get("start_date") or timezone.localdate()
+        )
         seen: set[str] = set()
         for position, ((name, _), code) in enumerate(zip(typed, canonical, strict=True)):
             if position in problems:
@@ -156,3 +161,142 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         data["diagnoses"] = self.cleaned_data["diagnoses"]
         return data
+
+
+class AuthorizationForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Authorization
+        fields = ["payer", "number", "start_date", "end_date", "visits", "notes"]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "number": "As the payer gave it.",
+            "visits": "Empty: the authorization does not limit visits.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        payer = self.fields["payer"]
+        payer.queryset = Payer.objects.order_by("name")  # type: ignore[attr-defined]
+        payer.empty_label = "Choose a payer"  # type: ignore[attr-defined]
+        self.fields["visits"].min_value = 1  # type: ignore[attr-defined]
+        self.fields["visits"].widget.attrs["min"] = 1
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The authorization ends before it starts.")
+        return cleaned
+
+    def clean_visits(self) -> int | None:
+        visits = self.cleaned_data.get("visits")
+        if visits is not None and visits < 1:
+            raise forms.ValidationError("Give at least 1 visit, or leave it empty.")
+        return visits
+
+    def authorization_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class AuthorizedUnitsRow(forms.Form):
+    """One code the authorization limits, and its units in all (both empty: no row)."""
+
+    code = forms.CharField(
+        required=False,
+        max_length=5,
+        widget=forms.TextInput(attrs={"class": "code-mono text-uppercase", "list": "code-options"}),
+    )
+    units = forms.IntegerField(required=False, min_value=1, max_value=9999)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        code = (cleaned.get("code") or "").strip().upper()
+        cleaned["code"] = code
+        if code and cleaned.get("units") is None and "units" not in self.errors:
+            self.add_error("units", "Give the units authorized for this code.")
+        if not code and cleaned.get("units") is not None:
+            self.add_error("code", "Which code are these units for?")
+        if code and not BillingCode.objects.filter(code=code).exists():
+            self.add_error("code", f"{code} is not a billing code in the code table.")
+        return cleaned
+
+
+class BaseUnitsFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        seen: set[str] = set()
+        for form in self.forms:
+            code = form.cleaned_data.get("code")
+            if code in seen:
+                form.add_error("code", f"{code} is listed twice.")
+            if code:
+                seen.add(code)
+
+    def units(self) -> list[tuple[str, int]]:
+        return [
+            (form.cleaned_data["code"], form.cleaned_data["units"])
+            for form in self.forms
+            if form.cleaned_data.get("code")
+        ]
+
+
+UnitsFormSet = forms.formset_factory(
+    AuthorizedUnitsRow, formset=BaseUnitsFormSet, extra=3, max_num=20, validate_max=True
+)
+
+
+class TherapyUsedForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = TherapyAmountUsed
+        fields = ["year", "amount", "as_of", "source"]
+        widgets = {"as_of": DateInput()}
+        labels = {"amount": "Amount used elsewhere ($)", "as_of": "Date of the eligibility reply"}
+        help_texts = {
+            "amount": "The PT and speech therapy allowed amount other providers billed this "
+            "year, as the Medicare eligibility reply gives it: it counts toward the KX "
+            "threshold.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].min_value = 0  # type: ignore[attr-defined]
+        self.fields["amount"].widget.attrs["min"] = 0
+        self.fields["year"].widget.attrs.update({"min": 2000, "max": 2100})
+        self.fields["as_of"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+    def clean_year(self) -> int:
+        year: int = self.cleaned_data["year"]
+        if not 2000 <= year <= 2100:
+            raise forms.ValidationError("Give a year between 2000 and 2100.")
+        return year
+
+    def clean_amount(self) -> Any:
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount < 0:
+            raise forms.ValidationError("The amount cannot be negative.")
+        return amount
+
+    def clean_as_of(self) -> Any:
+        as_of = self.cleaned_data["as_of"]
+        if as_of and as_of > timezone.localdate():
+            raise forms.ValidationError("The reply date is in the future.")
+        return as_of
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        year, as_of = cleaned.get("year"), cleaned.get("as_of")
+        if year and as_of and as_of.year < year:
+            self.add_error("as_of", f"A reply dated before {year} cannot give {year}'s amount.")
+        return cleaned
+
+    def validate_unique(self) -> None:
+        # One per patient and year: the service replaces the year's figure.
+        pass
+
+    def therapy_used_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -10,4 +10,19 @@ urlpatterns = [
     path("patients/<int:patient_id>/edit/", views.patient_update, name="patient-update"),
     path("patients/<int:patient_id>/plans/new/", views.plan_create, name="plan-create"),
     path("plans/<int:plan_id>/edit/", views.plan_update, name="plan-update"),
+    path(
+        "patients/<int:patient_id>/authorizations/new/",
+        views.authorization_create,
+        name="authorization-create",
+    ),
+    path(
+        "authorizations/<int:authorization_id>/edit/",
+        views.authorization_update,
+        name="authorization-update",
+    ),
+    path(
+        "patients/<int:patient_id>/therapy-used/",
+        views.therapy_used_edit,
+        name="therapy-used-edit",
+    ),
 ]

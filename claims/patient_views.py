@@ -1,7 +1,10 @@
-"""Patients and their plans of care: list, detail, and the forms that write them.
+"""Patients, their plans of care, prior authorizations and therapy used elsewhere: list,
+detail, and the forms that write them.
 
 Therapists and owners of the active clinic only; every lookup goes through the clinic, so another
-clinic's patient or plan is a 404.
+clinic's patient, plan or authorization is a 404. Plans of care are the PT's (a PTA may not write
+them); authorizations and the therapy amount from the eligibility reply are administrative
+records, which any therapist or owner/biller of the clinic may keep.
 """
 
 from __future__ import annotations
@@ -21,8 +24,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from claims import patient_services as services
-from claims.models import AccessKind, Patient, PlanOfCare
-from claims.patient_forms import PatientForm, PlanForm
+from claims.models import AccessKind, Authorization, Patient, PlanOfCare, TherapyAmountUsed
+from claims.patient_forms import (
+    AuthorizationForm,
+    PatientForm,
+    PlanForm,
+    TherapyUsedForm,
+    UnitsFormSet,
+)
 from claims.services import access_record
 from ptclinic.models import Credential, Role
 from ptclinic.roles import role_required, therapist_membership
@@ -106,6 +115,10 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 
     sessions = patient.sessions.select_related("therapist__user", "claim")[:RECENT_SESSIONS]
     next_visit = services.next_visit_facts(patient, today)
+    authorizations = list(
+        patient.authorizations.select_related("payer").prefetch_related("units")  # type: ignore[attr-defined]
+    )
+    used = {u.year: u for u in patient.therapy_used.all()}  # type: ignore[attr-defined]
     context = {
         "patient": patient,
         "age": today.year
@@ -116,6 +129,10 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         "older": [describe(plan) for plan in plans if plan != shown],
         "progress": next_visit.progress,
         "kx": next_visit.kx,
+        "authorization_line": next_visit.authorization,
+        "authorizations": [(a, a.start_date <= today <= a.end_date) for a in authorizations],
+        "used_elsewhere": used.get(today.year),
+        "earlier_used": [u for year, u in sorted(used.items(), reverse=True) if year != today.year],
         "visits": [(s, getattr(s, "claim", None)) for s in sessions],
     }
     return render(request, "claims/patient_detail.html", context)
@@ -219,3 +236,110 @@ def dx_options(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q") or (request.GET.getlist("dx") or [""])[-1]
     options = services.dx_options(text)
     return render(request, "claims/plan_form.html#dx-options", {"options": options})
+
+
+# ---- prior authorizations and therapy used elsewhere (billing-rules §6.10, §10.8) ---------
+
+
+def _authorization_page(
+    request: HttpRequest,
+    patient: Patient,
+    form: AuthorizationForm,
+    units: Any,
+    authorization: Authorization | None = None,
+) -> HttpResponse:
+    from coding.models import BillingCode
+
+    codes = BillingCode.objects.only("code", "short_name").order_by("code")
+    return render(
+        request,
+        "claims/authorization_form.html",
+        {
+            "form": form,
+            "units": units,
+            "patient": patient,
+            "authorization": authorization,
+            "code_options": codes,
+        },
+    )
+
+
+def _save_authorization(form: AuthorizationForm, units: Any, write: Any) -> bool:
+    """Validate the form and its units, then write through the service; errors on the form."""
+    if not (form.is_bound and form.is_valid() and units.is_valid()):
+        return False
+    try:
+        write(**form.authorization_data(), units=units.units())
+    except ValidationError as error:
+        _add_service_errors(form, error)  # a units error goes to the top of the form
+        return False
+    return True
+
+
+@login_required
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def authorization_create(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = _patient_or_404(request, patient_id)
+    data = request.POST if request.method == "POST" else None
+    form = AuthorizationForm(
+        data, initial={"payer": patient.primary_payer_id, "start_date": timezone.localdate()}
+    )
+    units = UnitsFormSet(data, prefix="units")
+
+    def write(**fields: Any) -> None:
+        services.authorization_create(patient=patient, **fields)
+
+    if _save_authorization(form, units, write):
+        messages.success(request, f"Authorization {form.cleaned_data['number']} was added.")
+        return redirect("patient-detail", patient_id=patient.pk)
+    return _authorization_page(request, patient, form, units)
+
+
+@login_required
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def authorization_update(request: HttpRequest, authorization_id: int) -> HttpResponse:
+    authorization = get_object_or_404(
+        Authorization.objects.select_related("patient__primary_payer"),
+        pk=authorization_id,
+        patient__clinic=request.clinic,  # type: ignore[attr-defined]
+    )
+    data = request.POST if request.method == "POST" else None
+    # The form works on a copy so that an invalid POST leaves the page header as saved.
+    form = AuthorizationForm(data, instance=Authorization.objects.get(pk=authorization.pk))
+    initial = [{"code": u.billing_code_id, "units": u.units} for u in authorization.units.all()]
+    units = UnitsFormSet(data, prefix="units", initial=initial)
+
+    def write(**fields: Any) -> None:
+        services.authorization_update(authorization=authorization, **fields)
+
+    if _save_authorization(form, units, write):
+        messages.success(request, f"Authorization {authorization.number} was saved.")
+        return redirect("patient-detail", patient_id=authorization.patient_id)
+    return _authorization_page(request, authorization.patient, form, units, authorization)
+
+
+@login_required
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def therapy_used_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The year's therapy amount other providers billed (the eligibility reply, §10.8)."""
+    patient = _patient_or_404(request, patient_id)
+    today = timezone.localdate()
+    data = request.POST if request.method == "POST" else None
+    current = TherapyAmountUsed.objects.filter(patient=patient, year=today.year).first()
+    form = TherapyUsedForm(
+        data,
+        instance=current,
+        initial=None if current else {"year": today.year, "as_of": today},
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            services.therapy_used_save(patient=patient, **form.therapy_used_data())
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, "The therapy amount used elsewhere was saved.")
+            return redirect("patient-detail", patient_id=patient.pk)
+    return render(request, "claims/therapy_used_form.html", {"form": form, "patient": patient})

@@ -31,8 +31,10 @@ from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
 from claims import services
+from claims.facts import authorization_lines
 from claims.filters import ClaimReviewFilter
 from claims.models import AccessKind, Claim, ClaimFlag, ClaimLine, ClaimStatus, FlagStatus
+from claims.pipeline import SRC_AUTH
 from claims.review_forms import (
     ApproveForm,
     FlagSettleForm,
@@ -129,6 +131,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     can_bulk_approve = claim_filter.form.data.get("status") in ("", ClaimStatus.NEEDS_REVIEW)
     table = ReviewQueueTable(claim_filter.qs, exclude=() if can_bulk_approve else ("select",))
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    table.authorization_lines = authorization_lines([row.record for row in table.paginated_rows])
     export_params = request.GET.copy()
     for key in ("page", "sort", "status"):
         export_params.pop(key, None)
@@ -360,6 +363,11 @@ def _detail(
         "return_form": forms.get("return") or ReturnForm(initial=initial),
         "can_decide": claim.status == ClaimStatus.NEEDS_REVIEW,
         "timeline": _timeline(claim),
+        # The authorization line, for a claim whose payer asked for one when it was saved: from
+        # the facts builder as they are now, like the flags a re-scrub keeps current.
+        "authorization_line": authorization_lines([claim]).get(claim.pk, "")
+        if any(step.get("rule") == SRC_AUTH for step in claim.explanation)
+        else "",
     }
     return render(request, "claims/claim_detail.html", context)
 

@@ -121,6 +121,8 @@ class ReviewQueueTable(PageSizeLimited):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = timezone.now()
+        # Claim id → the authorization line of its facts (the view fills it for the page).
+        self.authorization_lines: dict[int, str] = {}
 
     @property
     def rows_html(self) -> list[SafeString]:
@@ -136,7 +138,7 @@ class ReviewQueueTable(PageSizeLimited):
             "patient": self.render_patient,
             "date_of_service": lambda c: self.render_date_of_service(c.date_of_service),
             "therapist": self.render_therapist,
-            "payer": lambda c: c.payer.name,
+            "payer": self.render_payer,
             "total_units": lambda c: c.total_units,
             "expected_amount": lambda c: (
                 self.default
@@ -201,6 +203,16 @@ class ReviewQueueTable(PageSizeLimited):
 
     def render_therapist(self, record: Claim) -> str:
         return record.therapist.display_name
+
+    def render_payer(self, record: Claim) -> SafeString:
+        line = self.authorization_lines.get(record.pk, "")
+        if not line:
+            return format_html("{}", record.payer.name)
+        return format_html(
+            '{}<div class="small text-body-secondary" data-testid="authorization-line">{}</div>',
+            record.payer.name,
+            line,
+        )
 
     def render_expected_amount(self, value: Decimal, record: Claim) -> SafeString:
         return format_html(
