@@ -21,6 +21,24 @@ DISTINCT_MODIFIERS = frozenset({"59", "XE", "XS", "XP", "XU"})
 # Services only a PT may furnish and bill (§10.3).
 PT_ONLY_CODES = PT_EVALUATIONS
 MEDICARE_REPLACEMENTS = MappingProxyType({"97014": "G0283"})
+# The codes an outpatient PT clinic bills most, most used first: the code reference opens with
+# them and the cheat sheet lists them. An ordering for people, not a billing rule.
+MOST_USED = (
+    "97110",  # therapeutic exercise
+    "97112",  # neuromuscular re-education
+    "97116",  # gait training
+    "97140",  # manual therapy
+    "97530",  # therapeutic activities
+    "97161",  # PT evaluations, low to high complexity, and the re-evaluation
+    "97162",
+    "97163",
+    "97164",
+    "97750",  # physical performance test
+    "97035",  # ultrasound
+    "G0283",  # unattended electrical stimulation (Medicare's code for it)
+    "97150",  # group therapy
+    "97535",  # self-care / home management training
+)
 
 
 def not_separately_reportable(codes: frozenset[str] | set[str]) -> list[tuple[str, str]]:

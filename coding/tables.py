@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import django_tables2 as tables
-from django.db.models import F, QuerySet
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
-from coding.models import BillingCode, Modifier, Payer, UnitMethod
+from claims.facts import PAID_FROM_RVUS
+from claims.pipeline import CodePrice
+from coding.code_groups import MOST_USED
+from coding.models import BillingCode, Modifier, RelativeValue
+from coding.pricing import Gpci
 from coding.sources import source_plain
-
-
-def _yes_no(value: bool) -> SafeString:
-    if value:
-        return format_html('<span class="badge text-bg-success">{}</span>', "Yes")
-    return format_html('<span class="text-body-secondary">{}</span>', "No")
-
 
 MAX_PER_PAGE = 100
 
@@ -32,8 +39,47 @@ class PageSizeLimited(tables.Table):
         return super().paginate(*args, per_page=per_page, **kwargs)
 
 
+_RANK: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=6)
+
+
+def most_used_first() -> Case:
+    """The position of a code in `MOST_USED` (the rest after them): the list's order when the
+    user has chosen no sort."""
+    return Case(
+        *(When(code=code, then=Value(i)) for i, code in enumerate(MOST_USED)),
+        default=Value(len(MOST_USED)),
+    )
+
+
+def medicare_rank(*, day: dt.date, gpci: Gpci | None) -> Subquery | Value:
+    """What orders the codes by their Medicare amount on ``day`` at a locality, in SQL: the
+    RVUs in force (the latest release of the year that took effect by then) adjusted by the
+    locality's GPCIs. The amount is this times the conversion factor, so both order alike.
+    NULL where the code has no amount: no RVUs in force, or a status paid from no RVUs of its
+    own (as `claims.facts` prices it). ``gpci`` None: the year has no conversion factor, so no
+    code has an amount."""
+    if gpci is None:
+        return Value(None, output_field=_RANK)
+    adjusted = (
+        F("work_rvu") * Value(gpci.work, output_field=_RANK)
+        + F("pe_rvu") * Value(gpci.pe, output_field=_RANK)
+        + F("mp_rvu") * Value(gpci.mp, output_field=_RANK)
+    )
+    rank = Case(
+        When(Q(status="") | Q(status__in=sorted(PAID_FROM_RVUS)), then=adjusted),
+        default=None,
+        output_field=_RANK,
+    )
+    in_force = RelativeValue.objects.filter(
+        billing_code=OuterRef("code"), year=day.year, effective__lte=day
+    ).order_by("-effective")
+    return Subquery(in_force.annotate(rank=rank).values("rank")[:1], output_field=_RANK)
+
+
 class BillingCodeTable(PageSizeLimited):
-    """The columns, sorting and pagination of /codes/; coding/code_table.html draws the rows."""
+    """The columns, sorting and pagination of /codes/; coding/code_table.html draws the rows,
+    with the clinic's Medicare amount of each code on the page (`claims.facts.fee_table`).
+    Sorting by that column orders by `medicare_rank`."""
 
     code = tables.Column()
     short_name = tables.Column(verbose_name="Name")
@@ -57,9 +103,15 @@ class BillingCodeTable(PageSizeLimited):
         template_name = "coding/code_table.html"
         attrs = {"class": "table table-hover align-middle", "data-testid": "code-table"}
         per_page = 25
-        order_by = "code"
+        # No default sort: the queryset's own order (most-used codes first) stands.
 
-    def __init__(self, *args: Any, year: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, year: int, medicare_rank: Subquery | Value, **kwargs: Any
+    ) -> None:
+        self.medicare_rank = medicare_rank
+        # The Medicare amounts of the codes on the page, set by the view after pagination
+        # (the row template sees only the table).
+        self.medicare_prices: dict[str, CodePrice] = {}
         super().__init__(*args, **kwargs)
         # The table's columns are a per-instance deep copy: safe to relabel.
         self.columns["medicare_fee"].column.verbose_name = f"Medicare {year}"
@@ -67,10 +119,11 @@ class BillingCodeTable(PageSizeLimited):
     def order_medicare_fee(
         self, queryset: QuerySet[BillingCode], is_descending: bool
     ) -> tuple[QuerySet[BillingCode], bool]:
-        # Codes without a fee go last either way (PostgreSQL puts NULLs first when descending).
-        fee = F("medicare_fee")
-        order = fee.desc(nulls_last=True) if is_descending else fee.asc(nulls_last=True)
-        return queryset.order_by(order, "code"), True
+        # Codes without an amount go last either way (PostgreSQL puts NULLs first when
+        # descending).
+        rank = F("medicare_rank")
+        order = rank.desc(nulls_last=True) if is_descending else rank.asc(nulls_last=True)
+        return queryset.annotate(medicare_rank=self.medicare_rank).order_by(order, "code"), True
 
 
 class ModifierTable(tables.Table):
@@ -90,61 +143,3 @@ class ModifierTable(tables.Table):
     def render_source(self, value: str) -> str:
         # The stored source cites docs/billing-rules.md for maintainers; users read plain words.
         return source_plain(value) or "—"
-
-
-class PayerTable(tables.Table):
-    name = tables.Column()
-    kind = tables.Column()
-    unit_method = tables.Column(verbose_name="Unit method")
-    daily_timed_unit_cap = tables.Column(
-        verbose_name="Timed units/day cap", default="no cap", attrs={"td": {"class": "text-nowrap"}}
-    )
-    kx_applies = tables.Column(verbose_name="KX")
-    applies_mppr = tables.Column(verbose_name="MPPR")
-    applies_cq_reduction = tables.Column(verbose_name="CQ 85%")
-    notes = tables.Column(orderable=False, attrs={"td": {"class": "small"}})
-
-    class Meta:
-        model = Payer
-        fields = [
-            "name",
-            "kind",
-            "unit_method",
-            "daily_timed_unit_cap",
-            "kx_applies",
-            "applies_mppr",
-            "applies_cq_reduction",
-            "notes",
-        ]
-        attrs = {"class": "table align-top", "data-testid": "payer-table"}
-        orderable = False
-
-    def render_name(self, value: str, record: Payer) -> SafeString:
-        badges = []
-        if getattr(record, "is_demo_plan", False):
-            badges.append(("text-bg-warning", "demo plan"))
-        if getattr(record, "has_demo_fees", False):
-            badges.append(("text-bg-light border", "demo fees"))
-        return format_html(
-            '<span class="fw-semibold">{}</span>{}',
-            value,
-            format_html_join("", ' <span class="badge {}">{}</span>', badges),
-        )
-
-    def render_unit_method(self, value: str, record: Payer) -> SafeString:
-        cms = record.unit_method == UnitMethod.CMS
-        return format_html(
-            '<span class="badge text-bg-{}">{}</span><br><span class="small">{}</span>',
-            "primary" if cms else "info",
-            record.unit_method.upper(),
-            "8-minute rule, minutes pooled" if cms else "per code (rule of eights)",
-        )
-
-    def render_kx_applies(self, value: bool) -> SafeString:
-        return _yes_no(value)
-
-    def render_applies_mppr(self, value: bool) -> SafeString:
-        return _yes_no(value)
-
-    def render_applies_cq_reduction(self, value: bool) -> SafeString:
-        return _yes_no(value)

@@ -1,7 +1,8 @@
 """Template helpers of the code reference pages."""
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from django import template
 from django.urls import reverse
@@ -41,6 +42,12 @@ def plain_source(text: str) -> str:
     """A reference row's source as users read it: no section of our own document, the CMS
     manuals by name (`coding.sources.source_plain`)."""
     return source_plain(text or "")
+
+
+@register.filter
+def item(mapping: Mapping[Any, Any] | None, key: object) -> Any:
+    """``mapping[key]``, or None when it has no such key (a code's price on /codes/)."""
+    return mapping.get(key) if mapping else None
 
 
 @register.filter
