@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims.models import Claim, ClaimStatus, Patient, PlanOfCare
+from claims.patient_services import authorization_create, therapy_used_save
 from claims.services import (
     Override,
     ServiceRow,
@@ -277,6 +278,40 @@ def _plan(patient: Patient, kind: str, today: dt.date) -> None:
 DX = {p.mrn: p.diagnoses for p in PATIENTS}
 
 
+def _coverage(patients: dict[str, Patient], today: dt.date) -> None:
+    """The payers' paperwork (billing-rules §6.10, §10.8): Tom Walsh's HMO authorization is
+    nearly used up (3 visits, his second visit is the one before last); Ivan Petrov's Medicaid
+    authorization has room, Frank Moore has none on file (Medicaid requires one); the
+    eligibility reply says other providers billed Lila Chen $2,430 of therapy this year, so her
+    visit here passes the KX threshold."""
+    walsh, petrov, chen = patients["RB-1008"], patients["RB-1006"], patients["RB-1003"]
+    authorization_create(
+        patient=walsh,
+        payer=walsh.primary_payer,
+        number="HMO-DEMO-0417",
+        start_date=today - dt.timedelta(days=30),
+        end_date=today + dt.timedelta(days=20),
+        visits=3,
+        notes="Demo: three visits for the shoulder, units of manual therapy limited.",
+        units=(("97140", 6),),
+    )
+    authorization_create(
+        patient=petrov,
+        payer=petrov.primary_payer,
+        number="MCD-DEMO-2231",
+        start_date=today - dt.timedelta(days=45),
+        end_date=today + dt.timedelta(days=45),
+        visits=12,
+    )
+    therapy_used_save(
+        patient=chen,
+        year=today.year,
+        amount=Decimal("2430.00"),
+        as_of=max(today - dt.timedelta(days=20), dt.date(today.year, 1, 1)),
+        source="Demo eligibility reply (HETS)",
+    )
+
+
 def _earlier_year_claims(
     clinic: Clinic, patient: Patient, pt: Membership, owner: object, today: dt.date
 ) -> None:
@@ -332,13 +367,17 @@ def seed_clinic(*, clinic: Clinic, pt: Membership, pta: Membership, owner: objec
         patient.save()
         _plan(patient, p.plan, today)
         patients[p.mrn] = patient
+    _coverage(patients, today)
     _earlier_year_claims(clinic, patients["RB-1005"], pt, owner, today)
     count = 0
-    for visit in _visits():
+    # In date order, as they happened: each visit counts the ones before it (treatment days,
+    # the visits under an authorization); each keeps the detail of its place in the list.
+    listed = list(enumerate(_visits()))
+    for place, visit in sorted(listed, key=lambda item: -item[1].days_ago):
         patient = patients[visit.mrn]
         therapist = pt if visit.therapist == "pt" else pta
         necessity = (
-            f"{SKILLED[visit.necessity]} {TODAY_DETAIL[count % len(TODAY_DETAIL)]}"
+            f"{SKILLED[visit.necessity]} {TODAY_DETAIL[place % len(TODAY_DETAIL)]}"
             if isinstance(visit.necessity, int)
             else visit.necessity
         )

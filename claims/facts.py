@@ -11,8 +11,11 @@ The facts (docs/billing-rules.md): code facts (§3), edit pairs and unit limits 
 date of service (§5, §10.9), fees and RVUs for the payer and year (§8, §10.13), ICD-10-CM validity
 for the date (§7, §10.6), the plan of care in force (§6.1, §6.2, §10.5), earlier treatment days
 and progress reports (§6.3), the patient's other claims that day (§10.1), the year-to-date amount
-*before* the date of service (§10.8) and the payer's timely-filing window (§10.10). A date of
-service with no figures loaded is said so in `missing_reference`, never priced at $0.
+*before* the date of service, other providers' amount included (§10.8), the payer's rules in force
+on the date of service (`ReferenceFacts.payer`: units, caps, filing window, plan of care,
+certification, progress reports, referral, visits a year, authorization; §6.10, §10.10), and the
+patient's authorizations and visits that year with the payer (§6.10). A date of service with no
+figures loaded is said so in `missing_reference`, never priced at $0.
 """
 
 from __future__ import annotations
@@ -20,31 +23,51 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.utils import timezone
 
 from claims import scrubber as rules
-from claims.models import Claim, ClaimLine, ClaimStatus, PlanOfCare, SessionService
+from claims.models import (
+    Authorization,
+    Claim,
+    ClaimLine,
+    ClaimStatus,
+    PlanOfCare,
+    SessionService,
+    TherapyAmountUsed,
+)
 from claims.models import TreatmentSession as SessionModel
 from claims.pipeline import CodePrice, PayerTerms, Service
 from coding import refcache
+from coding.icd10 import Icd10Facts
 from coding.models import (
     BillingCode,
     EditPair,
     FeeScheduleEntry,
     FeeYear,
-    Icd10Code,
+    Gpci,
     Icd10Release,
     Payer,
+    PayerRule,
     RelativeValue,
     UnitLimit,
     icd10_fiscal_year,
 )
-from coding.pricing import RvuSplit
+from coding.pricing import (
+    NATIONAL_GPCI,
+    RvuSplit,
+    locality_fee,
+    locality_fee_text,
+)
+from coding.pricing import (
+    Gpci as GpciFactors,
+)
+from coding.selectors import icd10_facts
 from coding.units import Method
+from ptclinic.models import Clinic
 
 HISTORY_VISITS = 60  # earlier visits looked at: enough for copied notes and progress reports
 MEMO_LIMIT = 20_000  # memoised pair/limit look-ups kept by a long-lived (cached) copy
@@ -54,11 +77,52 @@ OPEN_STATUSES = (ClaimStatus.NEEDS_REVIEW, ClaimStatus.RETURNED)
 
 @dataclass(frozen=True)
 class PayerFacts:
-    """A payer as the rules see it, with its terms for money and modifiers."""
+    """A payer as the rules see it on a date of service, with its terms for money and
+    modifiers. ``effective``: the date the payer's rules in force took effect; None when the
+    payer has no rules on file (then the defaults of `rules.Payer` stand in, and the claim says
+    so, §6.10)."""
 
     pk: int
     rules: rules.Payer
     terms: PayerTerms
+    effective: dt.date | None = None
+
+
+class PriceArea(NamedTuple):
+    """Where a clinic bills Medicare: its MAC and locality (empty: national amounts) and
+    whether it is paid with the qualifying-APM conversion factor (§8, §10.13)."""
+
+    mac: str
+    locality: str
+    qualifying_apm: bool
+
+
+class RvuRow(NamedTuple):
+    """A code's RVUs from one PFS release, in force from ``effective`` (§8, §10.13)."""
+
+    effective: dt.date
+    release: str
+    status: str
+    split: RvuSplit
+
+
+# PFS status indicators (CMS PFS relative value file) → what the rules call them. A, R and T
+# are paid from their RVUs; the others get no Medicare amount of their own.
+PFS_STATUS = {
+    "A": rules.MedicareStatus.ACTIVE,
+    "T": rules.MedicareStatus.ACTIVE,
+    "R": rules.MedicareStatus.RESTRICTED,
+    "B": rules.MedicareStatus.BUNDLED,
+    "P": rules.MedicareStatus.BUNDLED,
+    "I": rules.MedicareStatus.INVALID,
+    "G": rules.MedicareStatus.INVALID,
+    "D": rules.MedicareStatus.INVALID,
+    "N": rules.MedicareStatus.NONCOVERED,
+    "X": rules.MedicareStatus.NONCOVERED,
+    "E": rules.MedicareStatus.NONCOVERED,
+    "C": rules.MedicareStatus.CARRIER_PRICED,
+}
+PAID_FROM_RVUS = frozenset({"A", "R", "T"})
 
 
 @dataclass
@@ -74,11 +138,14 @@ class ReferenceFacts:
     pairs: list[rules.EditPair]
     limits: dict[str, list[tuple[dt.date, int, int | None]]]
     years: dict[int, FeeYear]
-    payers: dict[int, PayerFacts]
+    payer_rules: dict[int, tuple[PayerFacts, ...]]  # each payer's dated rules, oldest first
     payer_names: dict[int, str]
     icd_releases: list[tuple[int, dt.date, dt.date]]
-    _fees: dict[tuple[int, int], dict[str, Decimal]] = field(default_factory=dict)
-    _rvus: dict[int, dict[str, RvuSplit]] = field(default_factory=dict)
+    payer_kinds: dict[int, str] = field(default_factory=dict)
+    areas: dict[int, PriceArea] = field(default_factory=dict)
+    _fees: dict[tuple[int, int], dict[str, tuple[Decimal, bool]]] = field(default_factory=dict)
+    _rvus: dict[int, dict[str, list[RvuRow]]] = field(default_factory=dict)
+    _gpcis: dict[int, dict[tuple[str, str], tuple[str, GpciFactors]]] = field(default_factory=dict)
     _fee_years: dict[int, set[int]] = field(default_factory=dict)
     _memo: dict[tuple[object, ...], tuple[object, ...]] = field(default_factory=dict)
 
@@ -128,7 +195,13 @@ class ReferenceFacts:
             "billing_code_id", "effective", "max_units", "mai"
         ):
             limits[code].append((effective, max_units, mai))
-        payers = {p.pk: _payer_facts(p) for p in payer_rows}
+        dated: dict[int, list[PayerRule]] = defaultdict(list)
+        for rule in PayerRule.objects.order_by("payer_id", "effective"):
+            dated[rule.payer_id].append(rule)
+        payer_rules = {
+            p.pk: tuple(_payer_facts(p, rule) for rule in dated[p.pk]) or (_payer_facts(p, None),)
+            for p in payer_rows
+        }
         return cls(
             codes=facts,
             names=names,
@@ -140,14 +213,28 @@ class ReferenceFacts:
             ],
             limits=dict(limits),
             years={y.year: y for y in FeeYear.objects.all()},
-            payers=payers,
-            payer_names={pk: p.rules.name for pk, p in payers.items()},
+            payer_rules=payer_rules,
+            payer_names={p.pk: p.name for p in payer_rows},
             icd_releases=list(
                 Icd10Release.objects.order_by("valid_from").values_list(
                     "fiscal_year", "valid_from", "valid_through"
                 )
             ),
+            payer_kinds={p.pk: p.kind for p in payer_rows},
+            areas={
+                pk: PriceArea(mac, locality, apm)
+                for pk, mac, locality, apm in Clinic.objects.values_list(
+                    "pk", "medicare_mac", "medicare_locality", "qualifying_apm"
+                )
+            },
         )
+
+    def payer(self, payer_id: int, day: dt.date) -> PayerFacts:
+        """The payer's rules in force on ``day`` (§6.10): the latest that took effect by then;
+        before the first, the first (and `missing_reference` says so)."""
+        dated = self.payer_rules[payer_id]
+        in_force = [p for p in dated if p.effective is not None and p.effective <= day]
+        return in_force[-1] if in_force else dated[0]
 
     def unit_limits(self, codes: Iterable[str], day: dt.date) -> tuple[rules.UnitLimit, ...]:
         """Each code's unit limit (MUE) in force on ``day``: the latest that took effect."""
@@ -176,24 +263,123 @@ class ReferenceFacts:
             )
         return self._memo[key]  # type: ignore[return-value]
 
-    def prices(self, payer_id: int, day: dt.date, codes: Iterable[str]) -> dict[str, CodePrice]:
-        """Fee per unit (the payer's schedule for the year of ``day``) and RVUs per code."""
-        year = day.year
-        if (payer_id, year) not in self._fees:
-            self._fees[(payer_id, year)] = dict(
-                FeeScheduleEntry.objects.filter(payer_id=payer_id, year=year)
-                .order_by()
-                .values_list("billing_code_id", "allowed_amount")
+    def prices(
+        self, payer_id: int, day: dt.date, codes: Iterable[str], *, clinic_id: int | None = None
+    ) -> dict[str, CodePrice]:
+        """Fee per unit and RVUs per code for the payer on ``day`` (§8, §10.13): for Medicare
+        the amount at the clinic's locality from the RVUs, GPCIs and conversion factor in
+        force; for other payers their fee schedule for the year."""
+        if self.payer_kinds.get(payer_id) == "medicare":
+            area = self.areas.get(clinic_id) if clinic_id is not None else None
+            return {code: self._medicare_price(code, day, area) for code in codes}
+        fees = self._fee_rows(payer_id, day.year)
+        rvus = self.rvus_on(day)
+        return {
+            code: CodePrice(
+                fee=fees[code][0] if code in fees else None,
+                rvu=rvus[code].split if code in rvus else None,
+                demo=code in fees and fees[code][1],
             )
-        if year not in self._rvus:
-            self._rvus[year] = {
-                code: RvuSplit(work, pe, mp)
-                for code, work, pe, mp in RelativeValue.objects.filter(year=year)
+            for code in codes
+        }
+
+    def _fee_rows(self, payer_id: int, year: int) -> dict[str, tuple[Decimal, bool]]:
+        if (payer_id, year) not in self._fees:
+            self._fees[(payer_id, year)] = {
+                code: (amount, demo)
+                for code, amount, demo in FeeScheduleEntry.objects.filter(
+                    payer_id=payer_id, year=year
+                )
                 .order_by()
-                .values_list("billing_code_id", "work_rvu", "pe_rvu", "mp_rvu")
+                .values_list("billing_code_id", "allowed_amount", "is_demo")
             }
-        fees, rvus = self._fees[(payer_id, year)], self._rvus[year]
-        return {code: CodePrice(fee=fees.get(code), rvu=rvus.get(code)) for code in codes}
+        return self._fees[(payer_id, year)]
+
+    def rvus_on(self, day: dt.date) -> dict[str, RvuRow]:
+        """Each code's RVUs in force on ``day``: the latest release of that year that took
+        effect by then (§10.6: last year's figures never price this year's visits)."""
+        year = day.year
+        if year not in self._rvus:
+            by_code: dict[str, list[RvuRow]] = defaultdict(list)
+            for code, effective, release, status, work, pe, mp in (
+                RelativeValue.objects.filter(year=year)
+                .order_by("billing_code_id", "effective")
+                .values_list(
+                    "billing_code_id", "effective", "release", "status", "work_rvu", "pe_rvu",
+                    "mp_rvu",
+                )
+            ):  # fmt: skip
+                by_code[code].append(RvuRow(effective, release, status, RvuSplit(work, pe, mp)))
+            self._rvus[year] = dict(by_code)
+        key = ("rvus", day)
+        if key not in self._memo:
+            found = {}
+            for code, rows in self._rvus[year].items():
+                in_force = [row for row in rows if row.effective <= day]
+                if in_force:
+                    found[code] = in_force[-1]
+            self._memo[key] = tuple(found.items())
+        return dict(self._memo[key])  # type: ignore[arg-type]
+
+    def gpci(self, area: PriceArea | None, year: int) -> tuple[str, GpciFactors] | None:
+        """The locality's name and GPCIs for the year; None when the clinic has no locality
+        or that year's GPCIs are not loaded."""
+        if area is None or not area.mac:
+            return None
+        if year not in self._gpcis:
+            self._gpcis[year] = {
+                (mac, locality): (f"{name.title()}, {state}", GpciFactors(work, pe, mp))
+                for mac, locality, name, state, work, pe, mp in Gpci.objects.filter(
+                    year=year
+                ).values_list("mac", "locality", "name", "state", "work_gpci", "pe_gpci", "mp_gpci")
+            }
+        return self._gpcis[year].get((area.mac, area.locality))
+
+    def conversion_factor(self, year: int, area: PriceArea | None) -> Decimal | None:
+        fee_year = self.years.get(year)
+        if fee_year is None:
+            return None
+        if area is not None and area.qualifying_apm and fee_year.conversion_factor_qualifying_apm:
+            return fee_year.conversion_factor_qualifying_apm
+        return fee_year.conversion_factor
+
+    def _medicare_price(self, code: str, day: dt.date, area: PriceArea | None) -> CodePrice:
+        row = self.rvus_on(day).get(code)
+        cf = self.conversion_factor(day.year, area)
+        if row is None or cf is None:
+            return CodePrice()
+        if row.status and row.status not in PAID_FROM_RVUS:
+            return CodePrice(
+                rvu=row.split,
+                basis=f"Medicare status {row.status} in {row.release}: no amount of its own",
+            )
+        located = self.gpci(area, day.year)
+        gpci = located[1] if located else NATIONAL_GPCI
+        fee, adjusted = locality_fee(row.split, gpci, cf)
+        if located:
+            where = f"at {located[0]} (locality {area.mac}-{area.locality})"  # type: ignore[union-attr]
+        elif area is not None and area.mac:
+            where = f"national: no {day.year} GPCIs are loaded for the clinic's locality"
+        else:
+            where = "national: the clinic has no Medicare locality set"
+        apm = " (qualifying APM)" if area is not None and area.qualifying_apm else ""
+        return CodePrice(
+            fee=fee,
+            rvu=adjusted,
+            basis=(
+                f"Medicare {day.year} amount {where}{apm}: "
+                f"{locality_fee_text(row.split, gpci, cf, fee)} (RVUs of {row.release})"
+            ),
+        )
+
+    def code_facts_on(self, code: str, day: dt.date) -> rules.CodeFacts:
+        """The code's facts with the Medicare status of the PFS release in force on ``day``."""
+        facts = self.codes[code]
+        row = self.rvus_on(day).get(code)
+        if row is None or not row.status:
+            return facts
+        status = PFS_STATUS.get(row.status, rules.MedicareStatus.ACTIVE)
+        return facts if status == facts.medicare_status else replace(facts, medicare_status=status)
 
     def fee_years(self, payer_id: int) -> set[int]:
         """The years for which the payer has any fee on file (none for self-pay)."""
@@ -213,23 +399,52 @@ class ReferenceFacts:
         return None
 
 
-def _payer_facts(payer: Payer) -> PayerFacts:
+def fee_table(
+    *, codes: Iterable[str], day: dt.date, clinic_id: int | None
+) -> dict[int, dict[str, CodePrice]]:
+    """Every payer's allowed amount per unit of each code on ``day`` at the clinic, as claims
+    are priced (the code reference and the cheat sheet show these)."""
+    ref = ReferenceFacts.current()
+    wanted = set(codes)
+    return {pk: ref.prices(pk, day, wanted, clinic_id=clinic_id) for pk in ref.payer_kinds}
+
+
+def _payer_facts(payer: Payer, rule: PayerRule | None) -> PayerFacts:
+    """The payer with one of its dated rules (§6.10); without any, the defaults of
+    `rules.Payer`: CMS units, a plan of care needed, nothing else."""
     kind = rules.PayerKind(payer.kind)
+    therapy_modifier = None if kind == rules.PayerKind.SELF_PAY else "GP"
+    if rule is None:
+        return PayerFacts(
+            pk=payer.pk,
+            rules=rules.Payer(name=payer.name, kind=kind, unit_method=Method.CMS),
+            terms=PayerTerms(
+                applies_mppr=False, applies_cq_reduction=False, therapy_modifier=therapy_modifier
+            ),
+        )
     return PayerFacts(
         pk=payer.pk,
         rules=rules.Payer(
             name=payer.name,
             kind=kind,
-            unit_method=Method(payer.unit_method),
-            daily_timed_unit_cap=payer.daily_timed_unit_cap,
-            kx_applies=payer.kx_applies,
-            timely_filing_days=payer.timely_filing_days,
+            unit_method=Method(rule.unit_method),
+            daily_timed_unit_cap=rule.daily_timed_unit_cap,
+            kx_applies=rule.kx_applies,
+            timely_filing_days=rule.timely_filing_days,
+            progress_report_visits=rule.progress_report_visits,
+            progress_report_days=rule.progress_report_days,
+            certification_days=rule.certification_days,
+            requires_plan_of_care=rule.requires_plan_of_care,
+            requires_referral=rule.requires_referral,
+            requires_authorization=rule.requires_authorization,
+            visit_limit_per_year=rule.visit_limit_per_year,
         ),
         terms=PayerTerms(
-            applies_mppr=payer.applies_mppr,
-            applies_cq_reduction=payer.applies_cq_reduction,
-            therapy_modifier=None if kind == rules.PayerKind.SELF_PAY else "GP",
+            applies_mppr=rule.applies_mppr,
+            applies_cq_reduction=rule.applies_cq_reduction,
+            therapy_modifier=therapy_modifier,
         ),
+        effective=rule.effective,
     )
 
 
@@ -250,6 +465,7 @@ class ClaimSpec:
     claim_id: int | None = None
     session_id: int | None = None
     documented_codes: tuple[str, ...] = ()  # a stored claim's: its sessions' service codes
+    clinic_id: int | None = None  # whose Medicare locality prices the claim (§10.13)
 
 
 class PlanRow(NamedTuple):
@@ -259,6 +475,7 @@ class PlanRow(NamedTuple):
     cert_through: dt.date
     status: str
     discharged_on: dt.date | None
+    certified_by_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -286,12 +503,153 @@ class ClaimContext:
         counts it."""
         return rules.treatment_days_since_report(self.facts)
 
+    @property
+    def progress(self) -> rules.ProgressClock:
+        """This visit against the payer's progress-report interval (§6.3, §6.10)."""
+        return rules.progress_clock(self.facts)
+
+    @property
+    def authorization_line(self) -> str:
+        """ "Visit 7 of 12 authorized (AUTH123), through 2027-01-15", or why there is none
+        (§6.10): the panel, the claim page and the queue show this one sentence."""
+        return rules.authorization_summary(self.facts)
+
+    @property
+    def kx_elsewhere(self) -> str:
+        """What the year to date holds from other providers, in words (§10.8)."""
+        return rules.kx_other_providers_text(self.facts.kx) if self.facts.kx else ""
+
 
 class _Visit(NamedTuple):
     session_id: int
     claim_id: int
     date_of_service: dt.date
     earlier: rules.EarlierVisit
+    payer_id: int = 0
+
+
+class _AuthRow(NamedTuple):
+    payer_id: int
+    number: str
+    start_date: dt.date
+    end_date: dt.date
+    visits: int | None
+    units: dict[str, int]
+
+
+class _LineRow(NamedTuple):
+    claim_id: int
+    date_of_service: dt.date
+    payer_id: int
+    code: str
+    units: int
+
+
+@dataclass
+class _CoverageFacts:
+    """What the patients of a batch have on file for their payers' rules (§6.10, §10.8):
+    authorizations with their units, the billed lines inside them, therapy used elsewhere."""
+
+    authorizations: dict[int, list[_AuthRow]] = field(default_factory=dict)
+    lines: dict[int, list[_LineRow]] = field(default_factory=dict)
+    used_elsewhere: dict[tuple[int, int], tuple[Decimal, dt.date]] = field(default_factory=dict)
+
+
+def _coverage_facts(specs: Sequence[ClaimSpec], ref: ReferenceFacts) -> _CoverageFacts:
+    """Authorizations (one query, with their units) for the patients whose payer requires one
+    on the date of service, the lines billed inside them when they limit units (one query), and
+    the therapy amounts used elsewhere for the patients whose payer applies KX (one query)."""
+    found = _CoverageFacts()
+    in_force = [(s, ref.payer(s.payer_id, s.date_of_service).rules) for s in specs]
+    needing = {s.patient_id for s, payer in in_force if payer.requires_authorization}
+    if needing:
+        rows: dict[int, _AuthRow] = {}
+        for pk, patient_id, payer_id, number, start, end, visits, code, units in (
+            Authorization.objects.filter(patient__in=needing)
+            .order_by("start_date", "pk")
+            .values_list(
+                "pk", "patient_id", "payer_id", "number", "start_date", "end_date", "visits",
+                "units__billing_code_id", "units__units",
+            )
+        ):  # fmt: skip
+            if pk not in rows:
+                rows[pk] = _AuthRow(payer_id, number, start, end, visits, {})
+                found.authorizations.setdefault(patient_id, []).append(rows[pk])
+            if code is not None:
+                rows[pk].units[code] = units
+        limited = {
+            patient
+            for patient, auths in found.authorizations.items()
+            if any(a.units for a in auths)
+        }
+        if limited:
+            first = min(a.start_date for p in limited for a in found.authorizations[p])
+            for patient_id, *line in (
+                ClaimLine.objects.filter(
+                    claim__patient__in=limited,
+                    claim__date_of_service__gte=first,
+                    claim__date_of_service__lte=max(s.date_of_service for s in specs),
+                ).values_list(
+                    "claim__patient_id", "claim_id", "claim__date_of_service", "claim__payer_id",
+                    "billing_code_id", "units",
+                )
+            ):  # fmt: skip
+                found.lines.setdefault(patient_id, []).append(_LineRow(*line))
+    kx = {(s.patient_id, s.date_of_service.year) for s, payer in in_force if payer.kx_applies}
+    if kx:
+        for patient_id, year, amount, as_of in TherapyAmountUsed.objects.filter(
+            patient__in={patient for patient, _ in kx}, year__in={year for _, year in kx}
+        ).values_list("patient_id", "year", "amount", "as_of"):
+            found.used_elsewhere[(patient_id, year)] = (amount, as_of)
+    return found
+
+
+def _authorizations(
+    spec: ClaimSpec,
+    claim_id: int | None,
+    mine: set[int | None],
+    facts: _CoverageFacts,
+    visits: list[_Visit],
+) -> tuple[rules.Authorization, ...]:
+    """The patient's authorizations from the spec's payer, each with the treatment days and
+    the units already billed to that payer inside its dates before the date of service (§6.10);
+    the claim's own sessions and lines left out."""
+    day = spec.date_of_service
+    found = []
+    for auth in facts.authorizations.get(spec.patient_id, []):
+        if auth.payer_id != spec.payer_id:
+            continue
+        days = {
+            v.date_of_service
+            for v in visits
+            if v.payer_id == spec.payer_id
+            and auth.start_date <= v.date_of_service <= auth.end_date
+            and v.date_of_service < day
+            and v.session_id not in mine
+            and v.claim_id != claim_id
+        }
+        used: dict[str, int] = defaultdict(int)
+        for line in facts.lines.get(spec.patient_id, []):
+            if (
+                line.payer_id == spec.payer_id
+                and line.code in auth.units
+                and auth.start_date <= line.date_of_service <= auth.end_date
+                and line.date_of_service < day
+                and line.claim_id != claim_id
+            ):
+                used[line.code] += line.units
+        found.append(
+            rules.Authorization(
+                number=auth.number,
+                start_date=auth.start_date,
+                end_date=auth.end_date,
+                visits=auth.visits,
+                visits_before=len(days),
+                units=tuple(sorted(auth.units.items())),
+                units_before=tuple(sorted(used.items())),
+            )
+        )
+    return tuple(found)
 
 
 class _ClaimRow(NamedTuple):
@@ -322,21 +680,23 @@ def claims_context(
         .order_by("start_date", "id")
         .values_list(
             "patient_id", "pk", "start_date", "certified_on", "cert_through", "status",
-            "discharged_on",
+            "discharged_on", "certified_by_name",
         )
     ):  # fmt: skip
         plans[patient_id].append(PlanRow(*plan))
     visits: dict[int, list[_Visit]] = defaultdict(list)
-    for patient_id, session_id, claim_id, day, necessity, progress in (
+    for patient_id, session_id, claim_id, day, necessity, progress, payer_id in (
         SessionModel.objects.filter(patient__in=patients)
         .order_by("date_of_service", "id")
         .values_list(
             "patient_id", "id", "claim_id", "date_of_service", "medical_necessity",
-            "is_progress_report",
+            "is_progress_report", "payer_id",
         )
     ):  # fmt: skip
         visits[patient_id].append(
-            _Visit(session_id, claim_id, day, rules.EarlierVisit(day, necessity, progress))
+            _Visit(
+                session_id, claim_id, day, rules.EarlierVisit(day, necessity, progress), payer_id
+            )
         )
     days = [s.date_of_service for s in specs]
     claims_of: dict[int, list[_ClaimRow]] = defaultdict(list)
@@ -367,12 +727,8 @@ def claims_context(
     diagnoses = {code for s in specs for code in s.diagnoses} | {
         code for sessions in pooled.values() for session in sessions for code in session.diagnoses
     }
-    icd = {
-        code: (billable, title)
-        for code, billable, title in Icd10Code.objects.filter(code__in=diagnoses).values_list(
-            "code", "billable", "title"
-        )
-    }
+    icd = icd10_facts(codes=diagnoses, releases=ref.icd_releases)  # judged per date (§10.6)
+    coverage = _coverage_facts(specs, ref)
     contexts = []
     for spec, joined in zip(specs, joins, strict=True):
         others = [s for s in pooled.get(joined or 0, []) if s.pk != spec.session_id]
@@ -389,6 +745,7 @@ def claims_context(
                 codes_of=codes_of,
                 icd=icd,
                 with_prices=with_prices,
+                coverage=coverage,
             )
         )
     return contexts
@@ -397,6 +754,41 @@ def claims_context(
 def claim_context(spec: ClaimSpec, **kwargs: object) -> ClaimContext:
     """The facts of one claim (see `claims_context`)."""
     return claims_context([spec], **kwargs)[0]  # type: ignore[arg-type]
+
+
+def stored_claims_context(claims: Sequence[Claim]) -> dict[int, ClaimContext]:
+    """The patient facts of stored claims, by claim id, for the pages that show them beside
+    the claim (the claim page, the review queue): the payer's rules on the date of service,
+    the authorization line, the year to date (§6.10, §10.8). Not their lines or notes (the
+    flags judged those), so a fixed handful of queries for any number of claims."""
+    specs = [
+        ClaimSpec(
+            patient_id=c.patient_id,
+            payer_id=c.payer_id,
+            date_of_service=c.date_of_service,
+            credential="PT",
+            diagnoses=(),
+            note=rules.VisitNote(""),
+            claim_id=c.pk,
+            clinic_id=c.clinic_id,
+        )
+        for c in claims
+    ]
+    contexts = claims_context(specs, with_prices=False)
+    return {c.pk: context for c, context in zip(claims, contexts, strict=True)}
+
+
+def authorization_lines(claims: Sequence[Claim]) -> dict[int, str]:
+    """The authorization line of each stored claim whose payer requires one on its date of
+    service (§6.10), by claim id: the review queue shows it beside the payer. Claims of other
+    payers cost no query beyond the tables' stamp."""
+    ref = ReferenceFacts.current()
+    wanted = [
+        c for c in claims if ref.payer(c.payer_id, c.date_of_service).rules.requires_authorization
+    ]
+    if not wanted:
+        return {}
+    return {pk: c.authorization_line for pk, c in stored_claims_context(wanted).items()}
 
 
 def _joined_claims(
@@ -535,11 +927,12 @@ def _context(
     visits: list[_Visit],
     claims: list[_ClaimRow],
     codes_of: dict[int, set[str]],
-    icd: dict[str, tuple[bool, str]],
+    icd: Icd10Facts,
     with_prices: bool,
+    coverage: _CoverageFacts,
 ) -> ClaimContext:
     day = spec.date_of_service
-    payer = ref.payers[spec.payer_id]
+    payer = ref.payer(spec.payer_id, day)
     if others:
         diagnoses, services = pool_sessions(
             [
@@ -570,14 +963,16 @@ def _context(
             cert_through=plan.cert_through,
             status=plan.status,
             discharged_on=plan.discharged_on,
+            certified_by_name=plan.certified_by_name,
         )
-    mine = {spec.session_id, *(s.pk for s in others)}
+    mine: set[int | None] = {spec.session_id, *(s.pk for s in others)}
     earlier = [
         v.earlier
         for v in visits
         if v.date_of_service < day and v.session_id not in mine and v.claim_id != claim_id
     ][-HISTORY_VISITS:]
-    kx_payers = {pk for pk, p in ref.payers.items() if p.rules.kx_applies}
+    # §10.8: the year's amounts before the date of service on payers whose rules on each
+    # claim's date apply KX, plus what other providers billed (the eligibility reply).
     ytd_before = sum(
         (
             c.amount or Decimal(0)
@@ -585,10 +980,20 @@ def _context(
             if c.date_of_service.year == day.year
             and c.date_of_service < day
             and c.pk != claim_id
-            and c.payer_id in kx_payers
+            and ref.payer(c.payer_id, c.date_of_service).rules.kx_applies
         ),
         Decimal(0),
     )
+    elsewhere = coverage.used_elsewhere.get((spec.patient_id, day.year))
+    this_year = {
+        v.date_of_service
+        for v in visits
+        if v.payer_id == spec.payer_id
+        and v.date_of_service.year == day.year
+        and v.date_of_service < day
+        and v.session_id not in mine
+        and v.claim_id != claim_id
+    }
     facts = facts_without_patient(
         ref=ref,
         payer=payer,
@@ -609,8 +1014,12 @@ def _context(
         icd=icd,
         fees=with_prices,
         documented=[s.code for s in services] or spec.documented_codes,
+        clinic_id=spec.clinic_id,
+        used_elsewhere=elsewhere,
+        authorizations=_authorizations(spec, claim_id, mine, coverage, visits),
+        visits_this_year=len(this_year),
     )
-    prices = ref.prices(spec.payer_id, day, codes) if with_prices else {}
+    prices = ref.prices(spec.payer_id, day, codes, clinic_id=spec.clinic_id) if with_prices else {}
     return ClaimContext(
         facts=facts,
         payer=payer,
@@ -638,38 +1047,47 @@ def facts_without_patient(
     ytd_before: Decimal = Decimal(0),
     same_day: Sequence[rules.SameDayClaim] = (),
     today: dt.date | None = None,
-    icd: dict[str, tuple[bool, str]] | None = None,
+    icd: Icd10Facts | None = None,
     fees: bool = True,
     documented: Sequence[str] | None = None,
+    clinic_id: int | None = None,
+    used_elsewhere: tuple[Decimal, dt.date] | None = None,
+    authorizations: Sequence[rules.Authorization] = (),
+    visits_this_year: int = 0,
 ) -> rules.ClaimFacts:
     """The facts of one claim from the code tables for its date of service (§5, §10.6, §10.9)
     and the patient facts given: `claims_context` gives them from the database; `manage.py
     preview_claim`, `manage.py units` and the load generator give them themselves. ``icd``:
-    the diagnoses' (billable, title), when already read."""
+    the diagnoses' rows, when already read (`coding.selectors.icd10_facts`), judged for the
+    date of service (§7, §10.6). ``used_elsewhere``: the therapy
+    amount other providers billed this year and the date of the eligibility reply (§10.8), on
+    top of ``ytd_before``; ``authorizations`` and ``visits_this_year``: the patient's with this
+    payer (§6.10)."""
     wanted = set(codes)
-    kx = kx_facts(ref, date_of_service, ytd_before) if payer.rules.kx_applies else None
+    kx = (
+        kx_facts(ref, date_of_service, ytd_before, used_elsewhere=used_elsewhere)
+        if payer.rules.kx_applies
+        else None
+    )
     if icd is None:
-        icd = {
-            code: (billable, title)
-            for code, billable, title in Icd10Code.objects.filter(code__in=set(diagnoses))
-            .order_by()
-            .values_list("code", "billable", "title")
-        }
+        icd = (
+            icd10_facts(codes=diagnoses, releases=ref.icd_releases)
+            if diagnoses
+            else Icd10Facts.empty()
+        )
+    verdicts = [icd.judge(code, date_of_service) for code in diagnoses]
     return rules.ClaimFacts(
         date_of_service=date_of_service,
         payer=payer.rules,
         therapist_credential=rules.Credential(credential),
         lines=(),
         diagnoses=tuple(
-            rules.Diagnosis(
-                code=code,
-                exists=code in icd,
-                billable=code in icd and icd[code][0],
-                title=icd[code][1] if code in icd else "",
-            )
-            for code in diagnoses
+            rules.Diagnosis(v.code, v.exists, v.billable, v.title, explanation=v.explanation)
+            for v in verdicts
         ),
-        code_facts=tuple(ref.codes[c] for c in sorted(wanted) if c in ref.codes),
+        code_facts=tuple(
+            ref.code_facts_on(c, date_of_service) for c in sorted(wanted) if c in ref.codes
+        ),
         note=note or rules.VisitNote(""),
         plan_of_care=plan,
         edit_pairs=ref.edit_pairs(wanted, date_of_service),
@@ -679,31 +1097,61 @@ def facts_without_patient(
         today=today,
         same_day_claims=tuple(same_day),
         missing_reference=missing_reference(
-            ref, payer, date_of_service, diagnoses=bool(diagnoses), fees=fees
+            ref, payer, date_of_service, diagnoses=bool(diagnoses), fees=fees, clinic_id=clinic_id
         ),
         documented_codes=tuple(dict.fromkeys(codes if documented is None else documented)),
+        authorizations=tuple(authorizations),
+        visits_this_year=visits_this_year,
     )
 
 
-def kx_facts(ref: ReferenceFacts, day: dt.date, ytd_before: Decimal) -> rules.KxFacts:
-    """The KX figures of a date of service: the year's amount before it and the thresholds in
-    force that year (§4, §10.8); no threshold when the year's figures are not loaded."""
+def kx_facts(
+    ref: ReferenceFacts,
+    day: dt.date,
+    ytd_before: Decimal,
+    *,
+    used_elsewhere: tuple[Decimal, dt.date] | None = None,
+) -> rules.KxFacts:
+    """The KX figures of a date of service: the year's amount before it, other providers'
+    amount (the eligibility reply) included, and the thresholds in force that year (§4, §10.8);
+    no threshold when the year's figures are not loaded."""
     fee_year = ref.years.get(day.year)
+    elsewhere, as_of = used_elsewhere or (Decimal(0), None)
     return rules.KxFacts(
-        ytd_allowed_before_visit=ytd_before,
+        ytd_allowed_before_visit=ytd_before + elsewhere,
         this_visit_allowed=Decimal(0),
         threshold=fee_year.kx_threshold if fee_year else None,
         review_threshold=fee_year.kx_review_threshold if fee_year else Decimal("3000"),
+        other_providers=elsewhere,
+        other_providers_as_of=as_of,
     )
 
 
 def missing_reference(
-    ref: ReferenceFacts, payer: PayerFacts, day: dt.date, *, diagnoses: bool, fees: bool
+    ref: ReferenceFacts,
+    payer: PayerFacts,
+    day: dt.date,
+    *,
+    diagnoses: bool,
+    fees: bool,
+    clinic_id: int | None = None,
 ) -> tuple[str, ...]:
     """What is not loaded for a date of service, in plain sentences (§10.6): the year's KX
-    threshold, the fiscal year's ICD-10-CM set, the payer's fee schedule for the year."""
+    threshold, the fiscal year's ICD-10-CM set, the payer's fees for the year (for Medicare:
+    the RVUs, the conversion factor and the clinic's locality GPCIs)."""
     missing: list[str] = []
-    if payer.rules.kx_applies and day.year not in ref.years:
+    if payer.effective is None or payer.effective > day:
+        missing.append(
+            f"No rules of {payer.rules.name} are on file for {day.isoformat()}: the claim was "
+            "checked with "
+            + (
+                f"the rules from {payer.effective.isoformat()}, the first on file."
+                if payer.effective
+                else "the defaults (CMS units, a plan of care needed)."
+            )
+        )
+    fee_year = ref.years.get(day.year)
+    if payer.rules.kx_applies and (fee_year is None or fee_year.kx_threshold is None):
         missing.append(
             f"The {day.year} KX threshold is not loaded: whether KX is needed cannot be "
             "judged for this date of service."
@@ -716,7 +1164,19 @@ def missing_reference(
             f"{dt.date(fiscal_year - 1, 10, 1).isoformat()}): the diagnoses were checked "
             f"against FY{latest}, the latest loaded."
         )
-    if fees and ref.fee_years(payer.pk) and day.year not in ref.fee_years(payer.pk):
+    if fees and ref.payer_kinds.get(payer.pk) == "medicare":
+        area = ref.areas.get(clinic_id) if clinic_id is not None else None
+        if not ref.rvus_on(day) or ref.conversion_factor(day.year, area) is None:
+            missing.append(
+                f"The {day.year} Medicare relative values or conversion factor are not "
+                "loaded: no expected amount is shown."
+            )
+        elif area is not None and area.mac and ref.gpci(area, day.year) is None:
+            missing.append(
+                f"The {day.year} GPCIs of the clinic's Medicare locality are not loaded: "
+                "amounts are national."
+            )
+    elif fees and ref.fee_years(payer.pk) and day.year not in ref.fee_years(payer.pk):
         missing.append(
             f"No {day.year} fee schedule is loaded for {payer.rules.name}: no expected amount "
             "is shown."

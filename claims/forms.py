@@ -295,15 +295,20 @@ class ParsedDiagnoses:
     errors: list[str]
 
 
-def parse_diagnoses(data: QueryDict) -> ParsedDiagnoses:
-    """Up to 12 billable ICD-10-CM codes, in order (billing-rules §7)."""
+def parse_diagnoses(
+    data: QueryDict, *, day: dt.date | None = None, ref: ReferenceFacts | None = None
+) -> ParsedDiagnoses:
+    """Up to 12 ICD-10-CM codes billable on the date of service ``day`` (default today), in
+    order (billing-rules §7, §10.6), judged against the sets loaded in ``ref``."""
     values = [v.strip().upper().split(" ", 1)[0][:10] for v in _typed(data.getlist("dx"))]
     values = [v for v in values if v]
     errors: list[str] = []
     if len(values) > MAX_DIAGNOSES:
         errors.append(f"At most {MAX_DIAGNOSES} diagnoses on a claim (got {len(values)}).")
         return ParsedDiagnoses([], values, errors)
-    canonical, problems = diagnoses_check(values)
+    canonical, problems = diagnoses_check(
+        values, day=day, releases=ref.icd_releases if ref is not None else None
+    )
     codes: list[str] = []
     for position, code in enumerate(canonical):
         if position in problems:
@@ -425,8 +430,12 @@ class SessionEntry:
             )
             return
         self.form_ok = self.form.is_valid()
-        self.dx = parse_diagnoses(data)
         ref = ReferenceFacts.current()
+        self.dx = parse_diagnoses(
+            data,
+            day=self.form.cleaned_data.get("date_of_service") or timezone.localdate(),
+            ref=ref,
+        )
         self.rows = parse_rows(data, diagnoses_count=len(self.dx.codes), ref=ref)
         self.overrides = parse_overrides(data)
         payer = self.form.chosen_payer
@@ -447,6 +456,7 @@ class SessionEntry:
                     claim_id=claim_id,
                     session_id=session_id,
                     ref=ref,
+                    clinic_id=therapist.clinic_id,
                 )
             except ValueError as error:
                 self.engine_error = f"The minutes cannot be right: {error}."

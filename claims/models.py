@@ -24,7 +24,6 @@ from ptclinic.validators import validate_npi
 MAX_MINUTES = 1440
 MAX_DIAGNOSES = 12
 MAX_POINTERS = 4
-CERTIFICATION_MAX_DAYS = 90  # billing-rules §6.2: at most 90 calendar days
 
 
 class ClinicScopedQuerySet(models.QuerySet):  # type: ignore[type-arg]
@@ -121,15 +120,10 @@ class PlanOfCare(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.start_date and self.cert_through:
-            if self.cert_through < self.start_date:
-                errors["cert_through"] = "The certification ends before the plan starts."
-            elif (self.cert_through - self.start_date).days >= CERTIFICATION_MAX_DAYS:
-                last = self.start_date + dt.timedelta(days=CERTIFICATION_MAX_DAYS - 1)
-                errors["cert_through"] = (
-                    f"A certification lasts at most 90 calendar days: through {last} at the "
-                    "latest (billing-rules §6.2)."
-                )
+        # How long a certification may last is the payer's rule on the start date (Medicare: 90
+        # days, billing-rules §6.2, §6.10): `patient_services` checks it when saving.
+        if self.start_date and self.cert_through and self.cert_through < self.start_date:
+            errors["cert_through"] = "The certification ends before the plan starts."
         if self.certified_on and not self.certified_by_name:
             errors["certified_by_name"] = "Say who signed the certification."
         if self.status == PlanStatus.DISCHARGED and not self.discharged_on:

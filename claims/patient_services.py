@@ -16,9 +16,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from claims import scrubber as rules
-from claims.facts import ClaimSpec, claim_context
-from claims.models import Patient, PlanOfCare, PlanStatus
-from coding.models import Icd10Code, Payer
+from claims.facts import ClaimSpec, ReferenceFacts, claim_context
+from claims.models import (
+    Authorization,
+    AuthorizedUnits,
+    Patient,
+    PlanOfCare,
+    PlanStatus,
+    TherapyAmountUsed,
+)
+from coding.models import BillingCode, Icd10Code, Payer
 from coding.modifiers import KxFacts, kx_needed
 from coding.services import diagnoses_check
 from ptclinic.models import Clinic
@@ -90,11 +97,12 @@ def diagnosis_titles(codes: Iterable[str]) -> dict[str, str]:
 
 def dx_options(q: str) -> list[Icd10Code]:
     """Billable ICD-10-CM codes for a diagnosis input: by code prefix when the text looks like a
-    code (M54, m54.5), else by the words of the title (low back pain)."""
+    code (M54, m54.5), else by the words of the title (low back pain) and the words a clinic
+    uses (frozen shoulder, TKA), in the search's order."""
     q = q.strip()
     if len(q) < 2:
         return []
-    return list(Icd10Code.objects.search(q).filter(billable=True).order_by("code")[:DX_OPTIONS_MAX])
+    return list(Icd10Code.objects.search(q).filter(billable=True)[:DX_OPTIONS_MAX])
 
 
 # ---- Plans of care (billing-rules §6.1, §6.2) --------------------------------------------
@@ -117,7 +125,7 @@ def _plan_fill(
     codes = [c for c in diagnoses if c.strip()]
     if not codes:
         raise ValidationError({"diagnoses": "A plan of care needs at least one diagnosis."})
-    canonical, problems = diagnoses_check(codes)
+    canonical, problems = diagnoses_check(codes, day=start_date)
     if problems:
         raise ValidationError({"diagnoses": list(problems.values())})
     if len(set(canonical)) != len(canonical):
@@ -133,7 +141,24 @@ def _plan_fill(
     plan.status = status
     plan.discharged_on = discharged_on
     plan.full_clean()
+    _check_certification_period(plan)
     plan.save()
+
+
+def _check_certification_period(plan: PlanOfCare) -> None:
+    """The certification lasts at most as long as the patient's payer allows on the plan's start
+    date (Medicare: 90 calendar days, the start counted; billing-rules §6.2, §6.10)."""
+    payer = ReferenceFacts.current().payer(plan.patient.primary_payer_id, plan.start_date).rules
+    longest = payer.certification_days
+    if longest is None or (plan.cert_through - plan.start_date).days < longest:
+        return
+    last = plan.start_date + dt.timedelta(days=longest - 1)
+    raise ValidationError(
+        {
+            "cert_through": f"{payer.name} accepts a certification of at most {longest} calendar "
+            f"days: through {last.isoformat()} at the latest."
+        }
+    )
 
 
 def plan_create(
@@ -197,6 +222,152 @@ def plan_update(
             discharged_on=discharged_on,
         )
     return plan
+
+
+# ---- Prior authorizations and therapy used elsewhere (billing-rules §6.10, §10.8) --------
+
+
+def _units_of(units: Sequence[tuple[str, int]]) -> dict[str, int]:
+    """Authorized units per code: each code once, a known code, at least 1 unit."""
+    found: dict[str, int] = {}
+    known = set(
+        BillingCode.objects.filter(code__in={code for code, _ in units}).values_list(
+            "code", flat=True
+        )
+    )
+    for code, count in units:
+        if code not in known:
+            raise ValidationError({"units": f"{code} is not a billing code in the code table."})
+        if code in found:
+            raise ValidationError({"units": f"{code} is listed twice."})
+        if count < 1:
+            raise ValidationError({"units": f"{code}: give at least 1 unit, or leave it out."})
+        found[code] = count
+    return found
+
+
+def _authorization_fill(
+    authorization: Authorization,
+    *,
+    payer: Payer,
+    number: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    visits: int | None,
+    notes: str,
+    units: Sequence[tuple[str, int]],
+    reason: str,
+) -> None:
+    number = number.strip()
+    if end_date < start_date:
+        raise ValidationError({"end_date": "The authorization ends before it starts."})
+    if visits is not None and visits < 1:
+        raise ValidationError({"visits": "Give at least 1 visit, or leave it empty."})
+    wanted = _units_of(units)
+    clash = Authorization.objects.filter(
+        patient=authorization.patient, payer=payer, number__iexact=number
+    ).exclude(pk=authorization.pk)
+    if clash.exists():
+        raise ValidationError(
+            {"number": f"Authorization {number} from {payer.name} is already on file."}
+        )
+    authorization.payer = payer
+    authorization.number = number
+    authorization.start_date = start_date
+    authorization.end_date = end_date
+    authorization.visits = visits
+    authorization.notes = notes
+    authorization._change_reason = reason  # type: ignore[attr-defined]  (simple-history)
+    authorization.full_clean()
+    authorization.save()
+    kept = {row.billing_code_id: row for row in authorization.units.all()}
+    for code, row in kept.items():
+        if code not in wanted:
+            row.delete()
+    for code, count in wanted.items():
+        row = kept.get(code) or AuthorizedUnits(authorization=authorization, billing_code_id=code)
+        if row.pk is None or row.units != count:
+            row.units = count
+            row.full_clean()
+            row.save()
+
+
+def authorization_create(
+    *,
+    patient: Patient,
+    payer: Payer,
+    number: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    visits: int | None = None,
+    notes: str = "",
+    units: Sequence[tuple[str, int]] = (),
+) -> Authorization:
+    """Record a payer's prior authorization for the patient: its number, dates, visits and
+    (optionally) units per code."""
+    authorization = Authorization(patient=patient)
+    with transaction.atomic():
+        _authorization_fill(
+            authorization,
+            payer=payer,
+            number=number,
+            start_date=start_date,
+            end_date=end_date,
+            visits=visits,
+            notes=notes,
+            units=units,
+            reason="Authorization recorded",
+        )
+    return authorization
+
+
+def authorization_update(
+    *,
+    authorization: Authorization,
+    payer: Payer,
+    number: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    visits: int | None = None,
+    notes: str = "",
+    units: Sequence[tuple[str, int]] = (),
+) -> Authorization:
+    with transaction.atomic():
+        _authorization_fill(
+            authorization,
+            payer=payer,
+            number=number,
+            start_date=start_date,
+            end_date=end_date,
+            visits=visits,
+            notes=notes,
+            units=units,
+            reason="Authorization changed",
+        )
+    return authorization
+
+
+def therapy_used_save(
+    *, patient: Patient, year: int, amount: Decimal, as_of: dt.date, source: str = ""
+) -> TherapyAmountUsed:
+    """The year's PT+SLP amount other providers billed for the patient, as the eligibility
+    reply of ``as_of`` gives it (§10.8): it counts toward the KX threshold. One per year: a
+    newer reply replaces the figure (its history is kept)."""
+    if amount < 0:
+        raise ValidationError({"amount": "The amount cannot be negative."})
+    if as_of.year < year:
+        raise ValidationError(
+            {"as_of": f"A reply dated before {year} cannot give {year}'s amount."}
+        )
+    with transaction.atomic():
+        used = TherapyAmountUsed.objects.filter(patient=patient, year=year).first()
+        used = used or TherapyAmountUsed(patient=patient, year=year)
+        used.amount = amount
+        used.as_of = as_of
+        used.source = source.strip()
+        used.full_clean()
+        used.save()
+    return used
 
 
 # ---- Reads for the patient pages ---------------------------------------------------------
@@ -276,12 +447,13 @@ def plan_state(plan: PlanOfCare | None, day: dt.date) -> PlanState:
 
 @dataclass(frozen=True)
 class ProgressFacts:
-    """Treatment days since the last progress report, as the scrubber counts them (§6.3)."""
+    """Treatment days since the last progress report, as the scrubber counts them, against the
+    payer's interval (§6.3, §6.10)."""
 
     days: int  # treatment days so far since the last report (or the start of care)
     last_report: dt.date | None
-    due: bool  # the next visit is the 10th treatment day or later: a report is due at it
-    every: int = rules.PROGRESS_REPORT_DAYS
+    due: bool  # a report is due at the next visit by the payer's interval
+    interval: str = ""  # "10 treatment days", "30 calendar days"; "" when the payer sets none
 
 
 @dataclass(frozen=True)
@@ -290,6 +462,8 @@ class KxFigures:
     allowed: Decimal
     threshold: Decimal | None
     review_threshold: Decimal | None
+    applies: bool = True  # the payer's rules apply KX
+    elsewhere: str = ""  # "includes $X from other providers (eligibility reply of …)"
 
     @property
     def percent(self) -> int:
@@ -323,12 +497,14 @@ class KxFigures:
 class NextVisit:
     progress: ProgressFacts
     kx: KxFigures
+    authorization: str = ""  # the authorization line of the next visit (§6.10)
 
 
 def next_visit_facts(patient: Patient, today: dt.date) -> NextVisit:
     """The patient page's badges, from the one facts builder as the scrubber would see the
     patient's next visit (tomorrow): treatment days since the last progress report, whether a
-    report is due at that visit, and the year's allowed amount before it (§6.3, §10.8)."""
+    report is due at that visit by the payer's interval, the year's allowed amount before it
+    (other providers' included) and the authorization it would use (§6.3, §6.10, §10.8)."""
     day = today + dt.timedelta(days=1)
     context = claim_context(
         ClaimSpec(
@@ -338,20 +514,26 @@ def next_visit_facts(patient: Patient, today: dt.date) -> NextVisit:
             credential="PT",
             diagnoses=(),
             note=rules.VisitNote(""),
+            clinic_id=patient.clinic_id,
         ),
         today=today,
         with_prices=False,
     )
     facts = context.facts
-    reports = [v.visit_date for v in facts.history if v.was_progress_report]
-    next_day = context.treatment_day
+    clock = context.progress
+    intervals = []
+    if clock.every_visits is not None:
+        intervals.append(f"{clock.every_visits} treatment days")
+    if clock.every_days is not None:
+        intervals.append(f"{clock.every_days} calendar days")
     kx = facts.kx
     fee_year = context.fee_year
     return NextVisit(
         progress=ProgressFacts(
-            days=next_day - 1,
-            last_report=max(reports) if reports else None,
-            due=next_day >= rules.PROGRESS_REPORT_DAYS,
+            days=clock.treatment_day - 1,
+            last_report=clock.last_report,
+            due=clock.due,
+            interval=" or ".join(intervals),
         ),
         kx=KxFigures(
             year=day.year,
@@ -359,5 +541,8 @@ def next_visit_facts(patient: Patient, today: dt.date) -> NextVisit:
             allowed=kx.ytd_allowed_before_visit if kx else Decimal("0"),
             threshold=fee_year.kx_threshold if fee_year else None,
             review_threshold=fee_year.kx_review_threshold if fee_year else None,
+            applies=kx is not None,
+            elsewhere=context.kx_elsewhere,
         ),
+        authorization=context.authorization_line,
     )

@@ -40,6 +40,9 @@ from coding.units import ServiceInput, Step, UnitsRequest, UnitsResult, compute_
 
 SRC_OVERRIDE = "billing-rules §10.11 (units the clinician changes)"
 SRC_BLOCK = "billing-rules §5.1 (NCCI XI §P)"
+SRC_KX = "billing-rules §4 KX, §10.8 (year to date across all providers)"
+SRC_AUTH = "billing-rules §6.10 (the payer's prior authorization)"
+SRC_FEE_BASIS = "billing-rules §8, §10.13 (the Medicare amount at the clinic's locality)"
 MAX_MODIFIERS = 4
 
 
@@ -61,6 +64,8 @@ class CodePrice:
 
     fee: Decimal | None = None
     rvu: RvuSplit | None = None
+    basis: str = ""  # how the fee was found, with its inputs (e.g. the locality formula)
+    demo: bool = False  # a made-up demo amount, not a real fee
 
 
 @dataclass(frozen=True)
@@ -330,8 +335,24 @@ def draft_claim(request: DraftRequest) -> DraftClaim:
         terms=request.terms,
     )
     lines = tuple(replace(line, amount=amounts.get(line.key)) for line in billed)
+    for code in dict.fromkeys(line.code for line in billed):
+        basis = _price(request, code).basis
+        if basis:
+            steps.append(Step(f"{code}: {basis}.", SRC_FEE_BASIS))
     steps.extend(pricing.explanation)
     final_kx = replace(kx, this_visit=pricing.total)
+    elsewhere = rules.kx_other_providers_text(facts.kx) if facts.kx and kx.applies else ""
+    if elsewhere:
+        steps.append(
+            Step(
+                f"KX year to date before this visit: ${kx.ytd_before_visit:,.2f}, which "
+                f"{elsewhere}; with this visit ${final_kx.ytd_before_visit + pricing.total:,.2f}.",
+                SRC_KX,
+            )
+        )
+    authorization = rules.authorization_summary(facts)
+    if authorization:
+        steps.append(Step(f"Authorization: {authorization}.", SRC_AUTH))
     scrub_facts = replace(
         facts,
         lines=tuple(
@@ -345,6 +366,13 @@ def draft_claim(request: DraftRequest) -> DraftClaim:
                 by_assistant=line.by_assistant,
             )
             for line in lines
+        ),
+        # The documented services that are not claim lines, as a stored claim's sessions
+        # give them (claims/scrubbing.py): the scrubber counts their minutes in the day.
+        unbilled_minutes=tuple(
+            (s.code, s.minutes, s.pta_minutes)
+            for s in request.services
+            if s.code not in {line.code for line in lines}
         ),
         kx=replace(facts.kx, this_visit_allowed=pricing.total) if facts.kx else None,
     )

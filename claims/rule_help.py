@@ -30,6 +30,7 @@ class Family(StrEnum):
     MODIFIERS = "Modifiers"
     PLAN_OF_CARE = "Plan of care"
     PROGRESS_REPORTS = "Progress reports"
+    COVERAGE = "Referrals, visit limits and authorizations"
     FILING = "Filing and duplicates"
     REFERENCE = "Reference data"
     OTHER = "Other checks"  # only for a rule that has no help text yet
@@ -58,6 +59,8 @@ _NCCI = (
     "rehabilitation), and the CMS procedure-to-procedure edit tables"
 )
 _KX = "CMS Medicare Claims Processing Manual, chapter 5, sections 10.2 and 10.3"
+_PAYER_RULES = "The payer's own rules, as the clinic keeps them on the payers page"
+_PAYER_AUTH = "The payer's prior authorization rules, as the clinic keeps them on the payers page"
 _FILING = (
     "Federal rule 42 CFR 424.44 and CMS Medicare Claims Processing Manual, chapter 1, "
     "section 70 (Medicare); the payer's own filing window for other payers"
@@ -185,6 +188,31 @@ _HELP: dict[str, RuleHelp] = {
         "attention to the claim.",
         "Remove the code from the claim; keep it in the note if it was done.",
         "CMS Medicare Physician Fee Schedule (status B: bundled)",
+    ),
+    "medicare-restricted-code": RuleHelp(
+        Family.CODES,
+        "Medicare's fee schedule marks this code as restricted: it is paid only in special "
+        "cases that the local contractor's policy describes (in 2026, for example, the "
+        "paraffin bath 97026). Billed outside those cases, the line is denied.",
+        "Check the contractor's coverage policy and document why this visit qualifies, or "
+        "leave the code off.",
+        "CMS Medicare Physician Fee Schedule relative value file (status R: restricted coverage)",
+    ),
+    "medicare-noncovered-code": RuleHelp(
+        Family.CODES,
+        "Medicare does not cover this service at all (by statute or by regulation), so the "
+        "line will be denied. The patient can be charged only after signing an advance "
+        "beneficiary notice.",
+        "Remove the code, or get a signed advance notice and bill the line with GA.",
+        "CMS Medicare Physician Fee Schedule relative value file (status N, X or E)",
+    ),
+    "medicare-contractor-priced": RuleHelp(
+        Family.CODES,
+        "The fee schedule has no national amount for this code: the Medicare contractor prices "
+        "each claim from its description and documentation (an unlisted service, for "
+        "example). The claim can be paid, but its amount is not known in advance.",
+        "Describe the service in the claim's narrative and keep the note ready to send.",
+        "CMS Medicare Physician Fee Schedule relative value file (status C: carrier priced)",
     ),
     "ot-code-by-pt": RuleHelp(
         Family.CODES,
@@ -440,18 +468,19 @@ _HELP: dict[str, RuleHelp] = {
     ),
     "poc-recert-due": RuleHelp(
         Family.PLAN_OF_CARE,
-        "A certification lasts as long as the plan or 90 calendar days, whichever is shorter. "
-        "This one runs past 90 days or is about to end; visits after it ends need a "
-        "recertified plan.",
+        "A certification lasts as long as the plan or the payer's longest certification "
+        "period (Medicare: 90 calendar days), whichever is shorter. This one runs past that "
+        "period or is about to end; visits after it ends need a recertified plan.",
         "Send an updated plan for recertification before the current one ends.",
         _BPM_PLAN,
     ),
     # --- progress reports -----------------------------------------------------------------------
     "progress-report-due": RuleHelp(
         Family.PROGRESS_REPORTS,
-        "Medicare expects a progress report at least once every 10 treatment days (days with a "
-        "visit; other days do not count). This visit is the 10th or later since the last report "
-        "or the start of care.",
+        "The payer expects a progress report at least once in each of its intervals: Medicare "
+        "every 10 treatment days (days with a visit; other days do not count), some plans "
+        "every so many calendar days. This visit reaches the interval since the last report or "
+        "the start of care.",
         "Have the physical therapist write a progress report at this visit; an assistant "
         "cannot write it.",
         _BPM_REPORTS,
@@ -463,6 +492,63 @@ _HELP: dict[str, RuleHelp] = {
         "by an assistant does not count as one.",
         "Have the physical therapist write and sign the progress report.",
         _BPM_REPORTS + " and section 230.1",
+    ),
+    # --- referrals, visit limits and authorizations --------------------------------------------
+    "referral-missing": RuleHelp(
+        Family.COVERAGE,
+        "Some plans (HMOs above all) pay for therapy only on a physician's referral. The clinic "
+        "records the referring or certifying physician or nurse practitioner on the plan of "
+        "care; this payer needs one and the plan names none.",
+        "Get the referral from the patient's physician and name them on the plan of care. "
+        "Medicare needs no referral: the certified plan of care takes its place.",
+        _PAYER_RULES,
+    ),
+    "visit-limit-exceeded": RuleHelp(
+        Family.COVERAGE,
+        "The plan covers a set number of therapy visits a calendar year, and the patient has "
+        "used them with this payer: this visit is past the limit and will be denied.",
+        "Check the patient's benefits. Ask the payer for more visits with the progress "
+        "documentation, or tell the patient before treating that the visit is not covered.",
+        _PAYER_RULES,
+    ),
+    "auth-missing": RuleHelp(
+        Family.COVERAGE,
+        "This payer pays for therapy only with a prior authorization, and none is on file for "
+        "the patient. A visit without one is denied, and the denial usually cannot be appealed.",
+        "Ask the payer for the authorization before treating, then record its number, dates "
+        "and visits on the patient's page.",
+        _PAYER_AUTH,
+    ),
+    "auth-outside-dates": RuleHelp(
+        Family.COVERAGE,
+        "An authorization covers visits between its start and end dates only. This visit is "
+        "before one starts or after it ended.",
+        "Ask the payer for an authorization or an extension that covers the date, or correct "
+        "the dates if they were recorded wrong.",
+        _PAYER_AUTH,
+    ),
+    "auth-visits-exceeded": RuleHelp(
+        Family.COVERAGE,
+        "The authorization allows a number of visits, and this visit is past it: each treatment "
+        "day with the payer inside the authorization's dates is one visit.",
+        "Ask the payer to authorize more visits before billing this one; send the progress "
+        "report with the request.",
+        _PAYER_AUTH,
+    ),
+    "auth-units-exceeded": RuleHelp(
+        Family.COVERAGE,
+        "Some authorizations also limit the units of a code over their dates. The units billed "
+        "before and on this claim add up to more than it allows.",
+        "Bill no more than the units left, or ask the payer to authorize more.",
+        _PAYER_AUTH,
+    ),
+    "auth-ending": RuleHelp(
+        Family.COVERAGE,
+        "The authorization is nearly used up: this is one of its last two visits, or it ends "
+        "within a week. Without a new one, the next visits are denied.",
+        "If the patient needs more visits, ask the payer to extend the authorization now, with "
+        "the progress report.",
+        _PAYER_AUTH,
     ),
     # --- filing and duplicates ------------------------------------------------------------------
     "duplicate-claim": RuleHelp(

@@ -3,8 +3,9 @@
 Rule source: ``docs/billing-rules.md`` §1-§7 and §10 (the December 2026 clarifications, which
 override the earlier sections) — units (§1, §2), codes (§3), modifiers (§4, §10.2, §10.4), NCCI
 edits and MUEs (§5, §10.9), documentation (§6: plan of care, certification, progress reports,
-medical necessity; §10.3, §10.5, §10.12), ICD-10-CM diagnoses (§7, §10.6, §10.7), one claim per
-patient per day (§10.1) and timely filing (§10.10). Each finding names its rule id, severity, the
+medical necessity; §10.3, §10.5, §10.12), the payer's referral, visit-limit and prior
+authorization rules (§6.10), ICD-10-CM diagnoses (§7, §10.6, §10.7), one claim per patient per
+day (§10.1) and timely filing (§10.10). Each finding names its rule id, severity, the
 exact problem, a fix and the source section; ``RULES`` lists every rule so the UI can show and
 filter them.
 
@@ -12,11 +13,13 @@ Pure Python over plain frozen dataclasses: no Django, no ORM, no settings. The c
 everything that needs data (code facts, edit pairs, unit limits, diagnosis validity, history,
 the patient's other claims of the day, the figures not loaded for the date of service).
 
-Assumptions [U] kept as module constants: which payer kinds follow Medicare's coding and
-certification rules (``MEDICARE_RULE_KINDS``), the medical-necessity heuristic
-(``MIN_NECESSITY_WORDS``, ``SKILLED_NEED_STEMS``, ``TEMPLATE_PHRASES``, ``NEAR_COPY_RATIO``),
-the KX margin (``KX_PREMATURE_FRACTION``) and the timely-filing warning
-(``TIMELY_FILING_WARNING_DAYS``).
+Assumptions [U] kept as module constants: which payer kinds follow Medicare's coding rules
+(``MEDICARE_RULE_KINDS``), the medical-necessity heuristic (``MIN_NECESSITY_WORDS``,
+``SKILLED_NEED_STEMS``, ``TEMPLATE_PHRASES``, ``NEAR_COPY_RATIO``), the KX margin
+(``KX_PREMATURE_FRACTION``), the timely-filing warning (``TIMELY_FILING_WARNING_DAYS``) and when
+an authorization is ending (``AUTH_WARNING_VISITS``, ``AUTH_WARNING_DAYS``). Each payer's own
+rules (plan of care, certification period, progress-report interval, referral, visits a year,
+prior authorization) come with ``Payer``.
 """
 
 from __future__ import annotations
@@ -83,9 +86,16 @@ class Discipline(StrEnum):
 
 
 class MedicareStatus(StrEnum):
+    """The code's Medicare status on the date of service, from the PFS status indicator of the
+    release in force (§10.13): A/T active, R restricted, B/P bundled, I/G/D not valid,
+    N/X/E not covered, C priced by the contractor."""
+
     ACTIVE = "active"
     BUNDLED = "bundled"
     INVALID = "invalid"
+    RESTRICTED = "restricted"
+    NONCOVERED = "noncovered"
+    CARRIER_PRICED = "carrier_priced"
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,7 @@ class Payer:
 
     ``timely_filing_days``: the payer's filing window from the date of service (Medicare's 12
     months are given as 365 days); None when unknown, and then timely filing is not checked.
+    The rules are those in force on the date of service (the caller picks them, §6.10).
     """
 
     name: str
@@ -102,6 +113,15 @@ class Payer:
     daily_timed_unit_cap: int | None = None
     kx_applies: bool = False
     timely_filing_days: int | None = None
+    # The payer's documentation and coverage rules (docs/billing-rules.md §6.1-§6.3, §6.10):
+    # None or False when the payer has no such rule.
+    progress_report_visits: int | None = None  # a report at least every N treatment days
+    progress_report_days: int | None = None  # … and/or every N calendar days
+    certification_days: int | None = None  # a certified plan lasts at most N days
+    requires_plan_of_care: bool = True
+    requires_referral: bool = False
+    requires_authorization: bool = False
+    visit_limit_per_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -124,12 +144,16 @@ class ClaimLine:
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """An ICD-10-CM code as the caller found it in the code set in force on the date of service."""
+    """An ICD-10-CM code as the caller found it in the code set in force on the date of service
+    (§7, §10.6): ``exists`` in that set (billable or a header), ``billable`` on that date, and
+    ``explanation``, when the code changed between the loaded sets, why it is not billable then
+    ("G35 was replaced by G35.A–G35.D on 2025-10-01.", "G35.A is valid from 2025-10-01…")."""
 
     code: str
     exists: bool
     billable: bool
     title: str = ""
+    explanation: str = ""
 
 
 @dataclass(frozen=True)
@@ -207,6 +231,9 @@ class PlanOfCare:
     cert_through: date | None = None
     status: str = PLAN_ACTIVE
     discharged_on: date | None = None
+    # The certifying (referring) physician/NPP named on the plan: the only record of a
+    # referral the clinic keeps (docs/billing-rules.md §6.10).
+    certified_by_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -226,6 +253,38 @@ class KxFacts:
     this_visit_allowed: Decimal
     threshold: Decimal | None
     review_threshold: Decimal = Decimal("3000")
+    # Of ``ytd_allowed_before_visit``, what other providers billed this year as the eligibility
+    # reply of ``other_providers_as_of`` gives it (docs/billing-rules.md §10.8).
+    other_providers: Decimal = Decimal(0)
+    other_providers_as_of: date | None = None
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """A payer's prior authorization for the patient (docs/billing-rules.md §6.10).
+
+    ``visits``: the visits it allows (None: not limited by visits). ``visits_before``: the
+    patient's treatment days with this payer inside its dates before this date of service (this
+    claim's own sessions left out). ``units``: the units it allows per code, in all, when it
+    limits them; ``units_before``: the units of those codes billed to the payer inside its dates
+    before this date of service.
+    """
+
+    number: str
+    start_date: date
+    end_date: date
+    visits: int | None = None
+    visits_before: int = 0
+    units: tuple[tuple[str, int], ...] = ()
+    units_before: tuple[tuple[str, int], ...] = ()
+
+    def covers(self, day: date) -> bool:
+        return self.start_date <= day <= self.end_date
+
+    @property
+    def visit_number(self) -> int:
+        """This visit's number under the authorization."""
+        return self.visits_before + 1
 
 
 @dataclass(frozen=True)
@@ -268,6 +327,14 @@ class ClaimFacts:
     # Every code the day's treatment notes document, billed or not (a code a true block keeps
     # off the claim stays in the note, docs/billing-rules.md §5.1, §10.11).
     documented_codes: tuple[str, ...] = ()
+    # (code, minutes, PTA minutes) of documented services that are not claim lines because
+    # they earn 0 units (a tie's other code, under 8 minutes, a clinician's 0): their minutes
+    # are still the day's timed minutes (§1, §10.11).
+    unbilled_minutes: tuple[tuple[str, int, int], ...] = ()
+    # The patient's authorizations from this payer (docs/billing-rules.md §6.10) and their
+    # treatment days with it earlier in the calendar year (this claim's own left out).
+    authorizations: tuple[Authorization, ...] = ()
+    visits_this_year: int = 0
 
 
 # --- outputs --------------------------------------------------------------------------------------
@@ -324,6 +391,7 @@ _SRC_PLAN = f"{_DOC} §6.1, §10.5 (BPM 15 §220.1)"
 _SRC_KX = f"{_DOC} §4 KX, §10.8"
 _SRC_SAME_DAY = f"{_DOC} §10.1 (MCPM 5 §20.2)"
 _SRC_TIMELY = f"{_DOC} §10.10 (42 CFR 424.44; MCPM 1 §70)"
+_SRC_AUTH = f"{_DOC} §6.10 (the payer's prior authorization)"
 
 _CATALOGUE: tuple[Rule, ...] = (
     # medical necessity
@@ -366,6 +434,24 @@ _CATALOGUE: tuple[Rule, ...] = (
         "Code bundled by Medicare, never paid separately",
         W,
         f"{_DOC} §3, §8 (Medicare status B)",
+    ),
+    Rule(
+        "medicare-restricted-code",
+        "Code with restricted Medicare coverage",
+        W,
+        f"{_DOC} §10.13 (Medicare status R)",
+    ),
+    Rule(
+        "medicare-noncovered-code",
+        "Code Medicare does not cover",
+        E,
+        f"{_DOC} §10.13 (Medicare status N, X, E)",
+    ),
+    Rule(
+        "medicare-contractor-priced",
+        "Code priced by the Medicare contractor, no national amount",
+        W,
+        f"{_DOC} §10.13 (Medicare status C)",
     ),
     Rule("ot-code-by-pt", "OT-only code billed by PT", E, f"{_DOC} §3"),
     Rule(
@@ -459,9 +545,9 @@ _CATALOGUE: tuple[Rule, ...] = (
     # progress report
     Rule(
         "progress-report-due",
-        "Progress report due (10 treatment days)",
+        "Progress report due (the payer's interval)",
         E,
-        f"{_DOC} §6.3 (BPM 15 §220.3)",
+        f"{_DOC} §6.3, §6.10 (BPM 15 §220.3)",
     ),
     Rule(
         "progress-report-by-pta",
@@ -469,6 +555,19 @@ _CATALOGUE: tuple[Rule, ...] = (
         E,
         f"{_DOC} §6.3, §10.3 (BPM 15 §220.3)",
     ),
+    # the payer's coverage rules
+    Rule("referral-missing", "Payer requires a referral; none on file", E, f"{_DOC} §6.10"),
+    Rule(
+        "visit-limit-exceeded",
+        "Over the payer's visits a year",
+        E,
+        f"{_DOC} §6.10 (the payer's visit limit)",
+    ),
+    Rule("auth-missing", "Prior authorization required, none on file", E, _SRC_AUTH),
+    Rule("auth-outside-dates", "Visit outside the authorization's dates", E, _SRC_AUTH),
+    Rule("auth-visits-exceeded", "More visits than authorized", E, _SRC_AUTH),
+    Rule("auth-units-exceeded", "More units of a code than authorized", E, _SRC_AUTH),
+    Rule("auth-ending", "Authorization nearly used up or ending", W, _SRC_AUTH),
     # one claim per patient per day
     Rule(
         "duplicate-claim",
@@ -499,21 +598,23 @@ _RULE_ORDER = {rule_id: i for i, rule_id in enumerate(RULES)}
 
 # --- settings [U] and code groups -----------------------------------------------------------------
 
-# Payer kinds that follow Medicare's coding and certification rules; other payers vary [U].
+# Payer kinds that follow Medicare's coding rules; other payers vary [U]. Whether a plan of care,
+# its certification, progress reports, a referral or an authorization are needed is each payer's
+# own rule (``Payer``, docs/billing-rules.md §6.10).
 MEDICARE_RULE_KINDS = frozenset({PayerKind.MEDICARE, PayerKind.MEDICARE_ADVANTAGE})
-# Self-pay visits need no plan of care for billing.
-NO_PLAN_KINDS = frozenset({PayerKind.SELF_PAY})
 # Self-pay visits are not billed to a payer, so they need no modifiers (GP, CQ).
 NO_MODIFIER_KINDS = frozenset({PayerKind.SELF_PAY})
 REEVAL_MODIFIERS = frozenset({"59", "XU"})
 THERAPY_MODIFIERS_OF_OTHER_DISCIPLINES = ("GO", "GN")
 
 CERTIFICATION_DAYS = 30
-CERTIFICATION_MAX_SPAN_DAYS = 90
 # A certification ending within this many days is "expiring": the scrubber's warning, the patient
 # page's badge and the dashboard all read this one number.
 RECERT_WARNING_DAYS = 14
-PROGRESS_REPORT_DAYS = 10
+# An authorization is "ending" at its last this many visits or this many days before its end
+# date (docs/billing-rules.md §6.10) [U].
+AUTH_WARNING_VISITS = 2
+AUTH_WARNING_DAYS = 7
 KX_PREMATURE_FRACTION = Decimal("0.80")
 CQ_DE_MINIMIS_PERCENT = 10
 TIMELY_FILING_WARNING_DAYS = 30
@@ -636,11 +737,13 @@ _DIGITS = re.compile(r"\d+")
 def scrub(claim: ClaimFacts) -> ScrubResult:
     """Check a claim against docs/billing-rules.md §1-§7 and §10; return its findings, errors first.
 
-    Rules and their sources are listed in ``RULES``. Payer scoping: coding, certification and
-    progress-report rules that are Medicare's apply to ``MEDICARE_RULE_KINDS``; plan-of-care
-    rules apply to every payer but self-pay, and not to an evaluation-only visit (§10.5);
-    modifier rules (GP, CQ) to every payer but self-pay; KX rules only when the payer's
-    ``kx_applies``; timely filing only when ``claim.today`` and the payer's window are known.
+    Rules and their sources are listed in ``RULES``. Payer scoping: coding rules that are
+    Medicare's apply to ``MEDICARE_RULE_KINDS``; the plan of care (not for an evaluation-only
+    visit, §10.5), its certification, progress reports, referral, visits a year and prior
+    authorization follow the payer's own rules (``claim.payer``, those in force on the date of
+    service, §6.10); modifier rules (GP, CQ) apply to every payer but self-pay; KX rules only
+    when the payer's ``kx_applies``; timely filing only when ``claim.today`` and the payer's
+    window are known.
     """
     ctx = _Context.build(claim)
     _check_necessity(ctx)
@@ -651,6 +754,9 @@ def scrub(claim: ClaimFacts) -> ScrubResult:
     _check_modifiers(ctx, units)
     _check_plan_of_care(ctx)
     _check_progress_report(ctx)
+    _check_referral(ctx)
+    _check_visit_limit(ctx)
+    _check_authorization(ctx)
     _check_same_day_claims(ctx)
     _check_timely_filing(ctx)
     _check_kept_off(ctx)
@@ -932,20 +1038,25 @@ def _check_diagnoses(ctx: _Context) -> None:
                     "Point the line to one of the claim's diagnoses.",
                     code,
                 )
+    day = claim.date_of_service.isoformat()
     for dx in claim.diagnoses:
         if not dx.exists:
             ctx.add(
                 "dx-invalid",
-                f"{dx.code} is not in the ICD-10-CM code set in force on "
-                f"{claim.date_of_service.isoformat()}.",
+                f"{dx.explanation} The date of service is {day}."
+                if dx.explanation
+                else f"{dx.code} is not in the ICD-10-CM code set in force on {day}.",
                 "Pick the current code (code sets change every 1 October, sometimes 1 April).",
             )
             continue
         if not dx.billable:
+            header = (
+                f"{dx.code} ({dx.title or 'no title'}) is a category header with child codes, "
+                "not billable."
+            )
             ctx.add(
                 "dx-header",
-                f"{dx.code} ({dx.title or 'no title'}) is a category header with child codes, "
-                "not billable.",
+                f"{dx.explanation} On {day}, {header}" if dx.explanation else header,
                 f"Pick the most specific child code under {dx.code}.",
             )
             continue
@@ -997,6 +1108,32 @@ def _check_codes(ctx: _Context) -> None:
                 "medicare-bundled-code",
                 f"{code} is bundled by Medicare (status B): it is never paid separately.",
                 f"Remove {code} from the claim; its time is part of the other services.",
+                code,
+            )
+        if ctx.medicare_rules and facts.medicare_status == MedicareStatus.RESTRICTED:
+            ctx.add(
+                "medicare-restricted-code",
+                f"{code} has restricted coverage under Medicare (status R): it is paid only in "
+                "the special cases its contractor's policy allows.",
+                f"Check the contractor's policy for {code} and document why this visit is such "
+                "a case, or bill another code.",
+                code,
+            )
+        if ctx.medicare_rules and facts.medicare_status == MedicareStatus.NONCOVERED:
+            ctx.add(
+                "medicare-noncovered-code",
+                f"{code} is not covered by Medicare (status N, X or E): it will be denied.",
+                "Remove it, or have the patient sign an advance notice (ABN) and bill it "
+                "with GA so the patient can be charged.",
+                code,
+            )
+        if ctx.medicare_rules and facts.medicare_status == MedicareStatus.CARRIER_PRICED:
+            ctx.add(
+                "medicare-contractor-priced",
+                f"{code} has no national Medicare amount (status C): the contractor sets its "
+                "price case by case, so no expected amount is shown.",
+                "Describe the service in the claim's narrative and keep the documentation "
+                "ready for the contractor.",
                 code,
             )
         if facts.discipline == Discipline.OT:
@@ -1072,6 +1209,26 @@ def _check_units(ctx: _Context) -> UnitsResult | None:
         for code, lines in ctx.lines_by_code.items()
         if code in ctx.facts
     )
+    # A documented service with 0 units still brings its minutes to the day; one that a billed
+    # code blocks (§5.1) does not.
+    blocked = _blockers(ctx)
+    unbilled: dict[str, tuple[int, int]] = {}
+    for code, minutes, pta in claim.unbilled_minutes:
+        if code in billed or code in blocked or code not in ctx.facts or minutes < 0:
+            continue
+        before = unbilled.get(code, (0, 0))
+        unbilled[code] = (before[0] + minutes, before[1] + pta)
+    for code, (minutes, pta) in unbilled.items():
+        billed[code] = 0
+        services += (
+            ServiceInput(
+                code=code,
+                minutes=minutes,
+                timed=ctx.facts[code].timed,
+                always_therapy=ctx.facts[code].always_therapy,
+                pta_minutes=min(pta, minutes),
+            ),
+        )
     impossible = False
     for claim_line in claim.lines:
         minutes, pta = claim_line.minutes, claim_line.pta_minutes
@@ -1398,6 +1555,18 @@ def _check_cq(
     )
 
 
+def kx_other_providers_text(kx: KxFacts) -> str:
+    """What the year to date holds from other providers, in words (§10.8); "" when nothing."""
+    if kx.other_providers <= 0:
+        return ""
+    reply = (
+        f" (eligibility reply of {kx.other_providers_as_of.isoformat()})"
+        if kx.other_providers_as_of
+        else ""
+    )
+    return f"includes ${kx.other_providers:,.2f} from other providers{reply}"
+
+
 def _check_kx(ctx: _Context) -> None:
     claim = ctx.claim
     kx = claim.kx
@@ -1410,9 +1579,11 @@ def _check_kx(ctx: _Context) -> None:
     ]
     without_kx = [code for code in therapy if code not in with_kx]
     any_kx = any("KX" in line.modifiers for line in claim.lines)
+    elsewhere = kx_other_providers_text(kx)
     amounts = (
-        f"Year-to-date ${kx.ytd_allowed_before_visit:,.2f} + this visit "
-        f"${kx.this_visit_allowed:,.2f} = ${total:,.2f}"
+        f"Year-to-date ${kx.ytd_allowed_before_visit:,.2f}"
+        + (f" ({elsewhere})" if elsewhere else "")
+        + f" + this visit ${kx.this_visit_allowed:,.2f} = ${total:,.2f}"
     )
     if kx.threshold is not None:
         if total > kx.threshold and without_kx:
@@ -1456,7 +1627,7 @@ def _check_plan_of_care(ctx: _Context) -> None:
     therapy = [code for code in ctx.billed() if ctx.is_therapy(code)]
     if (
         not therapy
-        or claim.payer.kind in NO_PLAN_KINDS
+        or not claim.payer.requires_plan_of_care
         or is_evaluation_only(line.code for line in claim.lines if line.units > 0)
     ):
         return
@@ -1499,8 +1670,9 @@ def _check_plan_of_care(ctx: _Context) -> None:
             f"({plan.cert_through.isoformat()}).",
             "Have the physician/NPP recertify the plan for the period that includes this visit.",
         )
-    if not ctx.medicare_rules:
-        return
+    longest = claim.payer.certification_days
+    if longest is None:
+        return  # the payer asks for no certification (§6.10)
     deadline = plan.first_visit_date + timedelta(days=CERTIFICATION_DAYS)
     if plan.certified_on is None:
         if dos > deadline:
@@ -1528,13 +1700,13 @@ def _check_plan_of_care(ctx: _Context) -> None:
     if plan.cert_through is not None:
         span = (plan.cert_through - plan.start_date).days + 1
         left = (plan.cert_through - dos).days
-        if span > CERTIFICATION_MAX_SPAN_DAYS:
+        if span > longest:
             ctx.add(
                 "poc-recert-due",
                 f"The certification runs {span} days ({plan.start_date.isoformat()} to "
-                f"{plan.cert_through.isoformat()}); it lasts at most "
-                f"{CERTIFICATION_MAX_SPAN_DAYS} calendar days.",
-                "Recertify at least every 90 days.",
+                f"{plan.cert_through.isoformat()}); {claim.payer.name} accepts at most "
+                f"{_n(longest, 'calendar day')}.",
+                f"Recertify at least every {_n(longest, 'day')}.",
             )
         elif 0 <= left <= RECERT_WARNING_DAYS:
             ctx.add(
@@ -1567,6 +1739,57 @@ def treatment_days_since_report(claim: ClaimFacts) -> int:
     return len(days) + 1
 
 
+@dataclass(frozen=True)
+class ProgressClock:
+    """Where a visit stands against the payer's progress-report interval (§6.3, §6.10):
+    ``treatment_day`` counts this visit; ``calendar_days`` run from ``since`` (the last report,
+    else the start of care) to the date of service."""
+
+    treatment_day: int
+    since: date
+    calendar_days: int
+    last_report: date | None
+    every_visits: int | None
+    every_days: int | None
+
+    @property
+    def due_by_visits(self) -> bool:
+        return self.every_visits is not None and self.treatment_day >= self.every_visits
+
+    @property
+    def due_by_days(self) -> bool:
+        return self.every_days is not None and self.calendar_days >= self.every_days
+
+    @property
+    def due(self) -> bool:
+        """A progress report is due at this visit."""
+        return self.due_by_visits or self.due_by_days
+
+
+def progress_clock(claim: ClaimFacts) -> ProgressClock:
+    """This visit against the payer's interval (§6.3, §6.10): treatment days as
+    ``treatment_days_since_report`` counts them, calendar days from the last report, or without
+    one from the plan's first visit (else the earliest visit on record)."""
+    dos = claim.date_of_service
+    reports = [v.visit_date for v in claim.history if v.was_progress_report and v.visit_date < dos]
+    earlier = [v.visit_date for v in claim.history if v.visit_date < dos]
+    last_report = max(reports) if reports else None
+    if last_report is not None:
+        since = last_report
+    elif claim.plan_of_care is not None:
+        since = min(claim.plan_of_care.first_visit_date, dos)
+    else:
+        since = min(earlier, default=dos)
+    return ProgressClock(
+        treatment_day=treatment_days_since_report(claim),
+        since=since,
+        calendar_days=(dos - since).days,
+        last_report=last_report,
+        every_visits=claim.payer.progress_report_visits,
+        every_days=claim.payer.progress_report_days,
+    )
+
+
 def _check_progress_report(ctx: _Context) -> None:
     claim = ctx.claim
     note = claim.note
@@ -1577,16 +1800,189 @@ def _check_progress_report(ctx: _Context) -> None:
             "The note is marked as a progress report, but it was written by a PTA.",
             "A PT must write the progress report (the PTA may contribute data).",
         )
-    if not ctx.medicare_rules or not any(ctx.is_therapy(code) for code in ctx.billed()):
+    if not any(ctx.is_therapy(code) for code in ctx.billed()):
         return
-    days = treatment_days_since_report(claim)
-    if days >= PROGRESS_REPORT_DAYS and not (note.includes_progress_report and not by_pta):
+    clock = progress_clock(claim)
+    if not clock.due or (note.includes_progress_report and not by_pta):
+        return
+    reasons = []
+    if clock.due_by_visits:
+        reasons.append(
+            f"This is treatment day {clock.treatment_day} since the last progress report (or "
+            f"the start of care); one is due at least every "
+            f"{_n(clock.every_visits or 0, 'treatment day')}"
+        )
+    if clock.due_by_days:
+        since = (
+            f"the last progress report ({clock.since.isoformat()})"
+            if clock.last_report is not None
+            else f"the start of care ({clock.since.isoformat()})"
+        )
+        reasons.append(
+            f"{'It is' if not reasons else 'it is'} {_n(clock.calendar_days, 'day')} since "
+            f"{since}; {claim.payer.name} wants one at least every "
+            f"{_n(clock.every_days or 0, 'calendar day')}"
+        )
+    ctx.add(
+        "progress-report-due",
+        "; and ".join(reasons) + ".",
+        "Have the PT write a progress report at this visit"
+        + (" (a PTA cannot write it: schedule the PT)." if by_pta else "."),
+    )
+
+
+# --- the payer's coverage rules: referral, visits a year, authorization (§6.10) -----------------
+
+
+def _check_referral(ctx: _Context) -> None:
+    claim = ctx.claim
+    if not claim.payer.requires_referral or not ctx.billed():
+        return
+    plan = claim.plan_of_care
+    if plan is not None and plan.certified_by_name.strip():
+        return
+    ctx.add(
+        "referral-missing",
+        f"{claim.payer.name} requires a referral, and none is on file: "
+        + (
+            "there is no plan of care naming the referring physician/NPP."
+            if plan is None
+            else "the plan of care names no referring or certifying physician/NPP."
+        ),
+        "Get the referral from the patient's physician/NPP and name them on the plan of care "
+        "(certified by) before billing.",
+    )
+
+
+def _check_visit_limit(ctx: _Context) -> None:
+    claim = ctx.claim
+    limit = claim.payer.visit_limit_per_year
+    if limit is None or not ctx.billed():
+        return
+    number = claim.visits_this_year + 1
+    if number > limit:
         ctx.add(
-            "progress-report-due",
-            f"This is treatment day {days} since the last progress report (or the start of "
-            f"care); one is due at least every {PROGRESS_REPORT_DAYS} treatment days.",
-            "Have the PT write a progress report at this visit"
-            + (" (a PTA cannot write it: schedule the PT)." if by_pta else "."),
+            "visit-limit-exceeded",
+            f"This is visit {number} of {claim.date_of_service.year} with {claim.payer.name}, "
+            f"which covers {_n(limit, 'visit')} a calendar year.",
+            "Check the patient's benefits: ask the payer for more visits (with the progress "
+            "documentation), or tell the patient before treating that the visit is not covered.",
+        )
+
+
+def covering_authorization(claim: ClaimFacts) -> Authorization | None:
+    """The authorization whose dates include the date of service (the latest to start, when
+    several do), §6.10."""
+    covering = [a for a in claim.authorizations if a.covers(claim.date_of_service)]
+    return max(covering, key=lambda a: (a.start_date, a.number)) if covering else None
+
+
+def authorization_summary(claim: ClaimFacts) -> str:
+    """The authorization line of the panel and the claim page, in words (§6.10): "Visit 7 of
+    12 authorized (AUTH123), through 2027-01-15", or why there is none; "" when the payer needs
+    none and none covers the visit."""
+    found = covering_authorization(claim)
+    if found is not None:
+        through = f"through {found.end_date.isoformat()}"
+        if found.visits is None:
+            return (
+                f"Visit {found.visit_number} under authorization {found.number} (visits not "
+                f"limited), {through}"
+            )
+        if found.visit_number > found.visits:
+            return (
+                f"Visit {found.visit_number}, over the {found.visits} authorized "
+                f"({found.number}), {through}"
+            )
+        return (
+            f"Visit {found.visit_number} of {found.visits} authorized ({found.number}), {through}"
+        )
+    if not claim.payer.requires_authorization:
+        return ""
+    if not claim.authorizations:
+        return f"No authorization on file; {claim.payer.name} requires one"
+    return (
+        f"No authorization covers {claim.date_of_service.isoformat()}; {claim.payer.name} "
+        "requires one"
+    )
+
+
+def _check_authorization(ctx: _Context) -> None:
+    claim = ctx.claim
+    billed = ctx.billed()
+    if not claim.payer.requires_authorization or not billed:
+        return
+    dos = claim.date_of_service
+    found = covering_authorization(claim)
+    if found is None:
+        if not claim.authorizations:
+            ctx.add(
+                "auth-missing",
+                f"{claim.payer.name} requires prior authorization, and none is on file for this "
+                "patient.",
+                "Ask the payer for the authorization before treating, and record its number, "
+                "dates and visits on the patient's page.",
+            )
+            return
+        shown = sorted(claim.authorizations, key=lambda a: abs((a.start_date - dos).days))[:3]
+        which = "every authorization" if len(claim.authorizations) > 1 else "the authorization"
+        listed = "; ".join(
+            f"{a.number} ({a.start_date.isoformat()} to {a.end_date.isoformat()})" for a in shown
+        )
+        ctx.add(
+            "auth-outside-dates",
+            f"The date of service {dos.isoformat()} is outside {which} on file: {listed}.",
+            "Ask the payer for an authorization (or an extension) that covers the date of "
+            "service; if the dates were recorded wrong, correct them on the patient's page.",
+        )
+        return
+    number = found.visit_number
+    over = found.visits is not None and number > found.visits
+    if over:
+        ctx.add(
+            "auth-visits-exceeded",
+            f"This is visit {number} under authorization {found.number}, which allows "
+            f"{_n(found.visits or 0, 'visit')}.",
+            "Ask the payer to authorize more visits before billing this one (send the progress "
+            "report).",
+        )
+    allowed = dict(found.units)
+    before = dict(found.units_before)
+    for code, units in billed.items():
+        if code not in allowed:
+            continue
+        total = before.get(code, 0) + units
+        if total > allowed[code]:
+            left = max(allowed[code] - before.get(code, 0), 0)
+            ctx.add(
+                "auth-units-exceeded",
+                f"{code}: {_n(before.get(code, 0), 'unit')} billed before and {units} on this "
+                f"claim make {total}, over the {allowed[code]} that authorization "
+                f"{found.number} allows.",
+                f"Bill at most {_n(left, 'unit')} of {code}, or ask the payer to authorize more.",
+                code,
+            )
+    if over:
+        return
+    ending = []
+    if found.visits is not None and found.visits - number < AUTH_WARNING_VISITS:
+        ending.append(f"this is visit {number} of the {found.visits} authorized")
+    days_left = (found.end_date - dos).days
+    if days_left <= AUTH_WARNING_DAYS:
+        ending.append(
+            "it ends "
+            + (
+                "today"
+                if days_left == 0
+                else f"on {found.end_date.isoformat()}, in {_n(days_left, 'day')}"
+            )
+        )
+    if ending:
+        ctx.add(
+            "auth-ending",
+            f"Authorization {found.number} is nearly used up: " + " and ".join(ending) + ".",
+            "If the patient needs more visits, ask the payer to extend the authorization now "
+            "(send the progress report).",
         )
 
 
@@ -1669,16 +2065,18 @@ def _check_timely_filing(ctx: _Context) -> None:
 # --- reference data (docs/billing-rules.md §10.6) -------------------------------------------------
 
 
-def _check_kept_off(ctx: _Context) -> None:
-    """A documented code that is not on the claim because a billed code blocks it: an
-    indicator-0 edit pair or a code not separately reportable with the day's evaluation."""
+def _blockers(ctx: _Context) -> dict[str, str]:
+    """Documented codes that are not on the claim because a billed code blocks them (an
+    indicator-0 edit pair, or not separately reportable with the day's evaluation, §5.1), each
+    with the billed code that blocks it."""
     billed = set(ctx.billed())
-    kept_off = [c for c in dict.fromkeys(ctx.claim.documented_codes) if c not in billed]
+    documented = {c for c, _, _ in ctx.claim.unbilled_minutes} | set(ctx.claim.documented_codes)
+    kept_off = documented - billed
     if not kept_off:
-        return
+        return {}
     day = ctx.claim.date_of_service
     blockers: dict[str, str] = {}
-    for column1, column2 in not_separately_reportable(billed | set(kept_off)):
+    for column1, column2 in not_separately_reportable(billed | kept_off):
         if column1 in billed and column2 in kept_off:
             blockers.setdefault(column2, column1)
     for pair in ctx.claim.edit_pairs:
@@ -1689,6 +2087,14 @@ def _check_kept_off(ctx: _Context) -> None:
             and pair.in_force(day)
         ):
             blockers.setdefault(pair.column2, pair.column1)
+    return blockers
+
+
+def _check_kept_off(ctx: _Context) -> None:
+    """A documented code that is not on the claim because a billed code blocks it: an
+    indicator-0 edit pair or a code not separately reportable with the day's evaluation."""
+    kept_off = [c for c in dict.fromkeys(ctx.claim.documented_codes) if c not in ctx.billed()]
+    blockers = _blockers(ctx)
     for code in kept_off:
         if code in blockers:
             ctx.add(

@@ -46,6 +46,7 @@ class ClaimRow:
     pk: int
     patient_id: int
     payer_id: int
+    clinic_id: int
     date_of_service: dt.date
     expected_amount: Decimal | None
     open_errors: int
@@ -55,6 +56,7 @@ class ClaimRow:
     notes: list[rules.VisitNote] = field(default_factory=list)
     lines: list[rules.ClaimLine] = field(default_factory=list)
     documented: list[str] = field(default_factory=list)
+    documented_minutes: list[tuple[str, int, int]] = field(default_factory=list)
 
     def spec(self) -> ClaimSpec:
         return ClaimSpec(
@@ -67,6 +69,7 @@ class ClaimRow:
             codes=frozenset(line.code for line in self.lines),
             claim_id=self.pk,
             documented_codes=tuple(dict.fromkeys(self.documented)),
+            clinic_id=self.clinic_id,
         )
 
 
@@ -79,6 +82,7 @@ def _claim_rows(claim_ids: Sequence[int]) -> list[ClaimRow]:
             "pk",
             "patient_id",
             "payer_id",
+            "clinic_id",
             "date_of_service",
             "expected_amount",
             "open_errors",
@@ -103,12 +107,13 @@ def _claim_rows(claim_ids: Sequence[int]) -> list[ClaimRow]:
     )
     for claim_id, *note in notes:
         by_pk[claim_id].notes.append(rules.VisitNote(*note))
-    for claim_id, code in (
+    for claim_id, code, minutes, pta in (
         SessionService.objects.filter(session__claim__in=by_pk)
         .order_by("session__claim_id", "session_id", "position")
-        .values_list("session__claim_id", "billing_code_id")
+        .values_list("session__claim_id", "billing_code_id", "minutes", "pta_minutes")
     ):
         by_pk[claim_id].documented.append(code)
+        by_pk[claim_id].documented_minutes.append((code, minutes, pta))
     lines = (
         ClaimLine.objects.filter(claim__in=by_pk)
         .order_by("claim_id", "position")  # not "claim": that would join to sort by its date
@@ -148,6 +153,12 @@ def stored_claim_facts(
         replace(
             context.facts,
             lines=tuple(claim.lines),
+            # The sessions' services that are not claim lines (0 units) keep their minutes.
+            unbilled_minutes=tuple(
+                row
+                for row in claim.documented_minutes
+                if row[0] not in {line.code for line in claim.lines}
+            ),
             kx=replace(context.facts.kx, this_visit_allowed=claim.expected_amount or Decimal(0))
             if context.facts.kx
             else None,

@@ -94,6 +94,7 @@ def session_draft(
     claim_id: int | None = None,
     session_id: int | None = None,
     ref: ReferenceFacts | None = None,
+    clinic_id: int | None = None,
 ) -> SessionDraft:
     """The claim this session makes, through the one pipeline (docs/billing-rules.md §1-§10).
 
@@ -111,6 +112,7 @@ def session_draft(
         services=own,
         claim_id=claim_id,
         session_id=session_id,
+        clinic_id=clinic_id,
     )
     context = claim_context(spec, ref=ref)
     draft = draft_claim(
@@ -176,6 +178,7 @@ def session_draft_for(
             overrides=data.overrides,
             claim_id=claim_id,
             session_id=session_id,
+            clinic_id=data.patient.clinic_id,
         )
     except ValueError as error:
         raise ValidationError(f"The minutes cannot be right: {error}.") from error
@@ -517,9 +520,9 @@ def claim_reprice(*, claim: Claim, changed: ClaimLine | None = None) -> Claim:
             (str(line.pk), line.billing_code_id, line.units, "CQ" in line.modifiers)
             for line in lines
         ],
-        prices=ref.prices(claim.payer_id, claim.date_of_service, codes),
+        prices=ref.prices(claim.payer_id, claim.date_of_service, codes, clinic_id=claim.clinic_id),
         codes=ref.codes,
-        terms=ref.payers[claim.payer_id].terms,
+        terms=ref.payer(claim.payer_id, claim.date_of_service).terms,
     )
     for line in lines:
         amount = amounts.get(str(line.pk))

@@ -22,6 +22,7 @@ from coding.models import (
     Modifier,
     Pairing,
     Payer,
+    PayerRule,
     RelativeValue,
     UnitLimit,
 )
@@ -198,19 +199,80 @@ class ModifierAdmin(CodeTableAdmin):
     search_fields = ["code", "name", "meaning"]
 
 
+class PayerRuleInline(admin.StackedInline):  # type: ignore[type-arg]
+    """A payer's dated rules (§6.10): add a row with a later date to change a rule from that
+    date on; earlier dates of service keep the rules in force then. Every change is kept."""
+
+    model = PayerRule
+    extra = 0
+    fieldsets = [
+        (None, {"fields": ["effective", "unit_method", "daily_timed_unit_cap"]}),
+        (
+            "Documentation",
+            {
+                "fields": [
+                    "requires_plan_of_care",
+                    "certification_days",
+                    "progress_report_visits",
+                    "progress_report_days",
+                ]
+            },
+        ),
+        (
+            "Coverage",
+            {"fields": ["requires_referral", "requires_authorization", "visit_limit_per_year"]},
+        ),
+        (
+            "Money and filing",
+            {
+                "fields": [
+                    "kx_applies",
+                    "applies_mppr",
+                    "applies_cq_reduction",
+                    "timely_filing_days",
+                ]
+            },
+        ),
+        (None, {"fields": ["notes", "source"]}),
+    ]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_code_admin(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_code_admin(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_code_admin(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_code_admin(request.user)
+
+
 @admin.register(Payer)
 class PayerAdmin(CodeTableAdmin):
-    list_display = [
-        "name",
-        "kind",
-        "unit_method",
-        "daily_timed_unit_cap",
-        "kx_applies",
-        "applies_mppr",
-        "applies_cq_reduction",
-    ]
-    list_filter = ["kind", "unit_method", "kx_applies"]
+    list_display = ["name", "kind"]
+    list_filter = ["kind"]
     search_fields = ["name"]
+    inlines = [PayerRuleInline]
+
+
+@admin.register(PayerRule)
+class PayerRuleAdmin(CodeTableAdmin):
+    """The dated rules of every payer, each with its history of changes."""
+
+    list_display = [
+        "payer",
+        "effective",
+        "unit_method",
+        "requires_plan_of_care",
+        "requires_referral",
+        "requires_authorization",
+        "visit_limit_per_year",
+        "kx_applies",
+    ]
+    list_filter = ["payer", "unit_method", "requires_authorization"]
+    fieldsets = [(None, {"fields": ["payer"]}), *PayerRuleInline.fieldsets]
 
 
 @admin.register(FeeYear)
@@ -234,7 +296,11 @@ class RelativeValueAdmin(CodeTableAdmin):
 class Icd10CodeAdmin(CodeTableAccess):
     # No history: the code set is reloaded whole from simple-icd-10-cm, and simple-history's
     # history page needs a history table (it answered every request with a 500).
-    list_display = ["code", "title", "billable", "parent", "chapter"]
+    list_display = ["code", "title", "billable", "first_valid", "last_valid", "parent", "chapter"]
     list_filter = ["billable", "chapter"]
     search_fields = ["code", "title"]
     show_full_result_count = False
+
+
+# The "Load a CMS file" pages and the import records (coding/admin_imports.py).
+from coding import admin_imports  # noqa: E402, F401

@@ -7,6 +7,8 @@ Facts and their sources: docs/billing-rules.md (sections cited as §N).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import re
 from decimal import Decimal
 
@@ -161,12 +163,36 @@ class Icd10QuerySet(models.QuerySet["Icd10Code"]):
 
     def search(self, text: str) -> Icd10QuerySet:
         """By code prefix when the text looks like a code ("M54", "s83.5"), else by words of the
-        title, each matching as a prefix ("knee pain")."""
+        title, each matching as a prefix ("knee pain"). Words a clinic uses for a diagnosis
+        ("frozen shoulder", "TKA": `coding.icd10_synonyms`) bring their codes too, ranked
+        first (then by code); other typed words narrow them ("right TKA")."""
+        from coding.icd10_synonyms import synonym_match
+
         text = text.strip()
         if re.fullmatch(r"[A-Za-z]\d[\dA-Za-z.]*", text):
             return self.code_prefix(text)
         words = title_terms(text)
-        return self.words(words[:6]) if words else self.none()
+        if not words:
+            return self.none()
+        by_words = self.words(words[:6])
+        synonyms = synonym_match(text)
+        if not synonyms:
+            return by_words
+        ranges = [
+            Q(key__gte=code_key(p), key__lt=next_prefix(code_key(p))) for p in synonyms.prefixes
+        ]
+        meant = self.filter(functools.reduce(operator.or_, ranges)).words(
+            title_terms(" ".join(synonyms.other_words))[:6]
+        )
+        rank = models.Case(
+            *(models.When(r, then=models.Value(i)) for i, r in enumerate(ranges)),
+            default=models.Value(len(ranges)),
+        )
+        return (
+            self.filter(Q(pk__in=meant.values("pk")) | Q(pk__in=by_words.values("pk")))
+            .annotate(search_rank=rank)
+            .order_by("search_rank", "key")
+        )
 
     def words(self, words: list[str]) -> Icd10QuerySet:
         qs = self
@@ -177,8 +203,9 @@ class Icd10QuerySet(models.QuerySet["Icd10Code"]):
 
 
 class Icd10Code(models.Model):
-    """One item of the ICD-10-CM code set (FY2026, from simple-icd-10-cm): a billable leaf or a
-    header (category or subcategory with children). Chapters and blocks are not stored."""
+    """One item of the loaded ICD-10-CM code sets (FY2025 and FY2026 from simple-icd-10-cm, later
+    years from the CMS files): a billable leaf or a header (category or subcategory with
+    children), as in the latest loaded set that has it. Chapters and blocks are not stored."""
 
     code = models.CharField(max_length=8, unique=True)  # with the dot: M54.50
     key = models.CharField(max_length=8, db_index=True)  # lowercase, no dot: m5450
@@ -367,21 +394,12 @@ class UnitMethod(models.TextChoices):
 
 
 class Payer(models.Model):
+    """A payer. Its rules (unit method, caps, KX, MPPR, CQ, filing window, plan of care,
+    referral, authorization, visit limits) are dated rows of ``PayerRule``: the rules in force
+    on a date of service are the latest that took effect by then."""
+
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=20, choices=PayerKind.choices)
-    unit_method = models.CharField(max_length=3, choices=UnitMethod.choices)
-    daily_timed_unit_cap = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Most timed units per patient per day, if capped (§2)."
-    )
-    kx_applies = models.BooleanField(help_text="The KX threshold applies (§4).")
-    applies_mppr = models.BooleanField(help_text="Multiple procedure payment reduction (§6.9).")
-    applies_cq_reduction = models.BooleanField(help_text="CQ units paid at 85% (§4).")
-    timely_filing_days = models.PositiveSmallIntegerField(
-        null=True,
-        blank=True,
-        help_text="Days after the date of service by which the payer must receive the claim "
-        "(Medicare: 365, i.e. 12 months; §10.10). Empty: not tracked.",
-    )
     notes = models.TextField(blank=True)
 
     history = HistoricalRecords()
@@ -611,7 +629,8 @@ class PayerRule(models.Model):
 
 class ReferenceVersion(models.Model):
     """A stamp that changes with every write to the code tables the claim pipeline reads
-    (codes, edit pairs, unit limits, payers, fee years, fees, RVUs, ICD-10-CM releases).
+    (codes, edit pairs, unit limits, payers and their rules, fee years, fees, RVUs, ICD-10-CM
+    releases).
 
     Each process keeps those tables in memory under the stamp it read them with, and checks the
     stamp once per request: an admin's edit on any host is seen on the next request everywhere.

@@ -48,6 +48,35 @@ class RvuSplit:
 
 
 @dataclass(frozen=True)
+class Gpci:
+    """A Medicare locality's geographic practice cost indices (billing-rules §8, §10.13)."""
+
+    work: Decimal
+    pe: Decimal
+    mp: Decimal
+
+
+NATIONAL_GPCI = Gpci(Decimal(1), Decimal(1), Decimal(1))
+
+
+def locality_fee(rvu: RvuSplit, gpci: Gpci, conversion_factor: Decimal) -> tuple[Decimal, RvuSplit]:
+    """The Medicare allowed amount per unit at a locality (billing-rules §8, §10.13):
+    (work RVU x work GPCI + PE RVU x PE GPCI + MP RVU x MP GPCI) x conversion factor, rounded
+    half up to cents; and the geographically adjusted RVUs, whose PE share MPPR uses (§6.9)."""
+    adjusted = RvuSplit(rvu.work * gpci.work, rvu.pe * gpci.pe, rvu.mp * gpci.mp)
+    total = adjusted.work + adjusted.pe + adjusted.mp
+    return _cents(total * conversion_factor), adjusted
+
+
+def locality_fee_text(rvu: RvuSplit, gpci: Gpci, conversion_factor: Decimal, fee: Decimal) -> str:
+    """The locality formula with its inputs, in plain words and figures."""
+    return (
+        f"({rvu.work} {TIMES} {gpci.work} + {rvu.pe} {TIMES} {gpci.pe} + {rvu.mp} {TIMES} "
+        f"{gpci.mp}) {TIMES} ${conversion_factor} = {_money(fee)} per unit"
+    )
+
+
+@dataclass(frozen=True)
 class PriceLine:
     """One code of the day: its units, how many a PT assistant furnished, and its fee per unit."""
 

@@ -18,10 +18,13 @@ CACHED_MODELS = (
     "EditPair",
     "UnitLimit",
     "Payer",
+    "PayerRule",  # a payer's dated rules: an admin's edit is seen on the next request
     "FeeYear",
     "FeeScheduleEntry",
+    "Gpci",
     "RelativeValue",
     "Icd10Release",
+    "ptclinic.Clinic",  # a clinic's Medicare locality prices its claims
 )
 
 
@@ -54,6 +57,6 @@ def connect_signals() -> None:
     from django.apps import apps
 
     for name in CACHED_MODELS:
-        model = apps.get_model("coding", name)
+        model = apps.get_model(*name.split(".")) if "." in name else apps.get_model("coding", name)
         post_save.connect(_on_write, sender=model, dispatch_uid=f"refcache-save-{name}")
         post_delete.connect(_on_write, sender=model, dispatch_uid=f"refcache-delete-{name}")

@@ -5,47 +5,62 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.utils import timezone
 
+from coding import refcache
+from coding.icd10 import Icd10Row, Release
+from coding.icd10_sets import SetItem, ShippedSet, read_set, shipped_sets
 from coding.models import (
     BillingCode,
     EditPair,
     FeeScheduleEntry,
     FeeYear,
+    Gpci,
     Icd10Code,
     Icd10Release,
     Icd10Term,
     Modifier,
     Pairing,
     Payer,
+    PayerRule,
     RelativeValue,
     UnitLimit,
     code_key,
     title_terms,
 )
+from coding.selectors import icd10_facts_of, icd10_releases
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-ICD10_DATASET = "simple-icd-10-cm 1.5.0 (ICD-10-CM FY2026, April 2026 update)"
-ICD10_FISCAL_YEAR = 2026
 
 
 @dataclass
 class LoadReport:
     created: dict[str, int] = field(default_factory=dict)
     kept: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
-        return [
-            f"{table}: {self.created.get(table, 0)} added, {self.kept.get(table, 0)} already there"
-            for table in sorted(set(self.created) | set(self.kept))
-        ]
+        lines = []
+        for table in sorted(set(self.created) | set(self.kept) | set(self.updated)):
+            line = (
+                f"{table}: {self.created.get(table, 0)} added, "
+                f"{self.kept.get(table, 0)} already there"
+            )
+            if self.updated.get(table) or self.removed.get(table):
+                line += (
+                    f", {self.updated.get(table, 0)} brought up to date, "
+                    f"{self.removed.get(table, 0)} no longer shipped removed"
+                )
+            lines.append(line)
+        return lines
 
 
 def _bool(value: str) -> bool:
@@ -69,24 +84,62 @@ def _rows(name: str) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(f)
 
 
+# Rows shipped by earlier versions carry sources that start so; a row no longer shipped is
+# removed when nobody edited it (its one history entry is its creation by the loader).
+EARLIER_SHIPPED_SOURCE = "billing-rules §"
+
+
+def _never_edited(obj: models.Model) -> bool:
+    history = getattr(obj, "history", None)
+    if history is None:
+        return False
+    return list(history.values_list("history_type", flat=True)[:2]) == ["+"]
+
+
 def _insert_missing(
     report: LoadReport,
     model: type[models.Model],
     rows: Iterable[dict[str, str]],
     key: Callable[[dict[str, str]], dict[str, Any]],
     values: Callable[[dict[str, str]], dict[str, Any]],
+    *,
+    refresh: bool = False,
 ) -> None:
-    """Add the rows that are not there yet; never overwrite a row an admin may have edited."""
+    """Add the rows that are not there yet; never overwrite a row an admin may have edited.
+
+    ``refresh``: a row nobody has edited since the loader created it is brought up to date
+    with the shipped file, and an unedited row an earlier version shipped that the file no
+    longer has is removed (corrected figures reach existing databases; admin edits stay)."""
     label = model._meta.verbose_name_plural
+    seen: set[int] = set()
     for row in rows:
         lookup = key(row)
-        if model._default_manager.filter(**lookup).exists():
+        existing = model._default_manager.filter(**lookup).first()
+        if existing is not None:
+            seen.add(existing.pk)
+            new = values(row)
+            changed = any(getattr(existing, k) != v for k, v in new.items())
+            if refresh and changed and _never_edited(existing):
+                for k, v in new.items():
+                    setattr(existing, k, v)
+                existing.full_clean()
+                existing.save()
+                report.updated[label] = report.updated.get(label, 0) + 1
+                continue
             report.kept[label] = report.kept.get(label, 0) + 1
             continue
         obj = model(**lookup, **values(row))
         obj.full_clean()
         obj.save()
+        seen.add(obj.pk)
         report.created[label] = report.created.get(label, 0) + 1
+    if refresh:
+        for obj in model._default_manager.filter(source__startswith=EARLIER_SHIPPED_SOURCE).exclude(
+            pk__in=seen
+        ):
+            if _never_edited(obj):
+                obj.delete()
+                report.removed[label] = report.removed.get(label, 0) + 1
 
 
 @transaction.atomic
@@ -128,6 +181,7 @@ def reference_load() -> LoadReport:
         _rows("pairings.csv"),
         lambda r: {"billing_code_id": r["cpt_code"], "icd10_code": r["icd10_code"]},
         lambda r: {"note": r["note"], "source": r["source"]},
+        refresh=True,  # notes reworded in plain words reach existing databases
     )
     _insert_missing(
         report,
@@ -144,28 +198,45 @@ def reference_load() -> LoadReport:
             "rationale": r["rationale"],
             "source": r["source"],
         },
+        refresh=True,
     )
     _insert_missing(
         report,
         UnitLimit,
         _rows("unit_limits.csv"),
         lambda r: {"billing_code_id": r["code"], "effective": _date(r["effective"])},
-        lambda r: {"max_units": int(r["max_units"]), "source": r["source"]},
+        lambda r: {"max_units": int(r["max_units"]), "mai": _int(r["mai"]), "source": r["source"]},
+        refresh=True,
     )
     _insert_missing(
         report,
         Payer,
         _rows("payers.csv"),
         lambda r: {"name": r["name"]},
+        lambda r: {"kind": r["kind"], "notes": r["notes"]},
+    )
+    by_name = {p.name: p for p in Payer.objects.all()}
+    _insert_missing(
+        report,
+        PayerRule,
+        _rows("payer_rules.csv"),
+        lambda r: {"payer": by_name[r["payer"]], "effective": _date(r["effective"])},
         lambda r: {
-            "kind": r["kind"],
             "unit_method": r["unit_method"],
             "daily_timed_unit_cap": _int(r["daily_timed_unit_cap"]),
+            "timely_filing_days": _int(r["timely_filing_days"]),
+            "progress_report_visits": _int(r["progress_report_visits"]),
+            "progress_report_days": _int(r["progress_report_days"]),
+            "certification_days": _int(r["certification_days"]),
+            "requires_plan_of_care": _bool(r["requires_plan_of_care"]),
+            "requires_referral": _bool(r["requires_referral"]),
+            "requires_authorization": _bool(r["requires_authorization"]),
             "kx_applies": _bool(r["kx_applies"]),
             "applies_mppr": _bool(r["applies_mppr"]),
             "applies_cq_reduction": _bool(r["applies_cq_reduction"]),
-            "timely_filing_days": _int(r["timely_filing_days"]),
+            "visit_limit_per_year": _int(r["visit_limit_per_year"]),
             "notes": r["notes"],
+            "source": r["source"],
         },
     )
     _insert_missing(
@@ -175,10 +246,12 @@ def reference_load() -> LoadReport:
         lambda r: {"year": int(r["year"])},
         lambda r: {
             "conversion_factor": _decimal(r["conversion_factor"]),
-            "kx_threshold": Decimal(r["kx_threshold"]),
+            "conversion_factor_qualifying_apm": _decimal(r["conversion_factor_qualifying_apm"]),
+            "kx_threshold": _decimal(r["kx_threshold"]),
             "kx_review_threshold": Decimal(r["kx_review_threshold"]),
             "source": r["source"],
         },
+        refresh=True,
     )
     payers = {p.name: p for p in Payer.objects.all()}
     _insert_missing(
@@ -195,120 +268,296 @@ def reference_load() -> LoadReport:
             "is_demo": _bool(r["is_demo"]),
             "source": r["source"],
         },
+        refresh=True,
     )
     _insert_missing(
         report,
         RelativeValue,
         _rows("rvus.csv"),
-        lambda r: {"billing_code_id": r["code"], "year": int(r["year"])},
+        lambda r: {"billing_code_id": r["code"], "effective": _date(r["effective"])},
         lambda r: {
+            "year": int(r["year"]),
+            "release": r["release"],
+            "status": r["status"],
             "work_rvu": Decimal(r["work_rvu"]),
             "pe_rvu": Decimal(r["pe_rvu"]),
+            "pe_facility_rvu": _decimal(r["pe_facility_rvu"]),
             "mp_rvu": Decimal(r["mp_rvu"]),
+            "mult_proc_indicator": r["mult_proc_indicator"],
             "source": r["source"],
         },
+        refresh=True,
+    )
+    _insert_missing(
+        report,
+        Gpci,
+        _rows("gpcis.csv"),
+        lambda r: {"year": int(r["year"]), "mac": r["mac"], "locality": r["locality"]},
+        lambda r: {
+            "name": r["name"],
+            "state": r["state"],
+            "work_gpci": Decimal(r["work_gpci"]),
+            "pe_gpci": Decimal(r["pe_gpci"]),
+            "mp_gpci": Decimal(r["mp_gpci"]),
+            "source": r["source"],
+        },
+        refresh=True,
     )
     return report
 
 
-def _icd10_items(codes: Iterable[str] | None = None) -> Iterator[tuple[str, str, bool, str, str]]:
-    import simple_icd_10_cm as icd
+# ---- The ICD-10-CM code sets (billing-rules §7, §10.6) ------------------------------------
 
-    for code in icd.get_all_codes(with_dots=True) if codes is None else sorted(codes):
-        if icd.is_chapter_or_block(code):
-            continue
-        ancestors = icd.get_ancestors(code)
-        parent = ancestors[0] if ancestors and not icd.is_chapter_or_block(ancestors[0]) else ""
-        chapter = ancestors[-1] if ancestors else ""
-        yield code, icd.get_description(code), icd.is_leaf(code), parent, chapter
+
+@dataclass(frozen=True)
+class Icd10Target:
+    """A code of the code table as a load wants it to be."""
+
+    code: str
+    title: str
+    billable: bool
+    parent: str
+    chapter: str
+    first_valid: dt.date | None
+    last_valid: dt.date | None
+
+
+def icd10_rows(codes: Iterable[str] | None = None) -> dict[str, tuple[int, Icd10Target]]:
+    """The code table's rows (all, or those of ``codes``) by code, with their ids."""
+    fields = ("id", "code", "title", "billable", "parent", "chapter", "first_valid", "last_valid")
+    rows = Icd10Code.objects.order_by()
+    if codes is not None:
+        wanted = list(set(codes))
+        # Past SQLite's limit on query parameters, the whole table is read instead.
+        rows = rows.all() if len(wanted) > 5000 else rows.filter(code__in=wanted)
+    return {
+        values[1]: (values[0], Icd10Target(*values[1:])) for values in rows.values_list(*fields)
+    }
+
+
+def icd10_rows_write(
+    *,
+    rows: Sequence[Icd10Target],
+    current: dict[str, tuple[int, Icd10Target]] | None = None,
+) -> tuple[int, int]:
+    """Insert the codes not in the table and bring the others to ``rows``, keeping each code's
+    title words (`Icd10Term`) in step with its title; returns (added, updated). Plain
+    executemany: the ORM's per-object overhead is most of the time at this size. The caller
+    holds the transaction and bumps the reference stamp. ``current``: the rows as read, when
+    the caller has them (`icd10_rows`)."""
+    if current is None:
+        current = icd10_rows(r.code for r in rows)
+    new = [r for r in rows if r.code not in current]
+    changed = [
+        (current[r.code][0], r) for r in rows if r.code in current and r != current[r.code][1]
+    ]
+    retitled = {pk for pk, r in changed if r.title != current[r.code][1].title}
+    icd_table = connection.ops.quote_name(Icd10Code._meta.db_table)
+    term_table = connection.ops.quote_name(Icd10Term._meta.db_table)
+    with connection.cursor() as cursor:
+        if new:
+            cursor.executemany(
+                f"INSERT INTO {icd_table} (code, key, title, billable, parent, chapter, "
+                "first_valid, last_valid) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (r.code, code_key(r.code), r.title[:300], r.billable, r.parent, r.chapter,
+                     r.first_valid, r.last_valid)
+                    for r in new
+                ],
+            )  # fmt: skip
+        if changed:
+            cursor.executemany(
+                f"UPDATE {icd_table} SET title = %s, billable = %s, parent = %s, chapter = %s, "
+                "first_valid = %s, last_valid = %s WHERE id = %s",
+                [
+                    (r.title[:300], r.billable, r.parent, r.chapter, r.first_valid, r.last_valid,
+                     pk)
+                    for pk, r in changed
+                ],
+            )  # fmt: skip
+        if retitled:
+            cursor.executemany(
+                f"DELETE FROM {term_table} WHERE icd_id = %s", [(pk,) for pk in retitled]
+            )
+        titled = new + [r for pk, r in changed if pk in retitled]
+        if titled:
+            ids = {code: pk for code, (pk, _) in icd10_rows(r.code for r in titled).items()}
+            cursor.executemany(
+                f"INSERT INTO {term_table} (term, icd_id) VALUES (%s, %s)",
+                [(term, ids[r.code]) for r in titled for term in title_terms(r.title)],
+            )
+    return len(new), len(changed)
+
+
+def _earliest(*days: dt.date | None) -> dt.date | None:
+    known = [d for d in days if d is not None]
+    return min(known) if known else None
+
+
+def _latest(*days: dt.date | None) -> dt.date | None:
+    known = [d for d in days if d is not None]
+    return max(known) if known else None
+
+
+# A release loaded from part of a shipped set (tests, small demos) says so after its source.
+PART_OF_THE_SET = " (some codes only)"
 
 
 @transaction.atomic
 def icd10_load(*, only: Iterable[str] | None = None) -> int:
-    """Load the ICD-10-CM code set unless it is already there; returns the codes added.
+    """Load the shipped ICD-10-CM sets (FY2025 and FY2026, `coding.icd10_sets`); returns the
+    codes added or brought up to date (0: all there already).
 
-    `only` limits the load to the given codes with their ancestors and descendants (tests and
-    small demos); by default the full set (about 98,000 codes) is loaded.
+    The table holds the union of the sets' codes. A code's billable flag, title, parent and
+    chapter are those of the latest set that has it (a code the latest set no longer has is not
+    billable); ``first_valid``/``last_valid`` span the fiscal years in which it is billable
+    (§10.6). Idempotent and additive: a database loaded before (FY2026 alone, without validity
+    dates) is brought up to date, and nothing a later set (an imported FY2027) wrote is undone.
+
+    ``only`` limits the load to the codes starting with the given ones and their ancestors
+    (tests and small demos); by default the full sets (about 98,000 codes) are loaded.
     """
-    Icd10Release.objects.get_or_create(
-        fiscal_year=ICD10_FISCAL_YEAR,
-        defaults={
-            "valid_from": dt.date(ICD10_FISCAL_YEAR - 1, 10, 1),
-            "valid_through": dt.date(ICD10_FISCAL_YEAR, 9, 30),
-            "source": ICD10_DATASET,
-        },
-    )
-    if Icd10Code.objects.exists():
+    sets = shipped_sets()
+    prefixes = tuple(only) if only is not None else None
+    if _icd10_loaded(sets, prefixes):
         return 0
-    wanted = _with_relatives(only) if only is not None else None
-    items = list(_icd10_items(wanted))
-    icd_table, term_table = Icd10Code._meta.db_table, Icd10Term._meta.db_table
-    with connection.cursor() as cursor:
-        # Plain executemany: the ORM's per-object overhead is most of the time at this size.
-        cursor.executemany(
-            f"INSERT INTO {icd_table} (code, key, title, billable, parent, chapter) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
-            [(c, code_key(c), t[:300], leaf, p, ch) for c, t, leaf, p, ch in items],
+    items = {s.fiscal_year: read_set(s) for s in sets}
+    latest = sets[-1].fiscal_year
+    codes = set().union(*items.values())
+    if prefixes is not None:
+        codes = _with_ancestors({c for c in codes if c.startswith(prefixes)}, items)
+    later_set = Icd10Release.objects.filter(fiscal_year__gt=latest).exists()
+    current = icd10_rows(codes)
+    targets = []
+    for code in sorted(codes):
+        having = [s for s in sets if code in items[s.fiscal_year]]
+        item = items[having[-1].fiscal_year][code]
+        billable_in = [s for s in having if items[s.fiscal_year][code].billable]
+        target = Icd10Target(
+            code=code,
+            title=item.title,
+            billable=code in items[latest] and items[latest][code].billable,
+            parent=item.parent,
+            chapter=item.chapter,
+            first_valid=billable_in[0].valid_from if billable_in else None,
+            last_valid=billable_in[-1].valid_through if billable_in else None,
         )
-        ids = dict(Icd10Code.objects.values_list("code", "id"))
-        cursor.executemany(
-            f"INSERT INTO {term_table} (term, icd_id) VALUES (%s, %s)",
-            [(term, ids[c]) for c, t, _, _, _ in items for term in title_terms(t)],
+        row = current.get(code, (0, None))[1]
+        if row is not None:
+            if later_set:  # the later set's flag, title and parent stand
+                target = replace(
+                    row,
+                    first_valid=_earliest(row.first_valid, target.first_valid),
+                    last_valid=_latest(row.last_valid, target.last_valid),
+                )
+            else:
+                target = replace(
+                    target,
+                    first_valid=_earliest(row.first_valid, target.first_valid),
+                    last_valid=_latest(row.last_valid, target.last_valid),
+                )
+        targets.append(target)
+    added, updated = icd10_rows_write(rows=targets, current=current)
+    for shipped in sets:
+        source = shipped.source + (PART_OF_THE_SET if prefixes is not None else "")
+        release, created = Icd10Release.objects.get_or_create(
+            fiscal_year=shipped.fiscal_year,
+            defaults={
+                "valid_from": shipped.valid_from,
+                "valid_through": shipped.valid_through,
+                "source": source,
+            },
         )
-    return len(items)
+        if not created and release.source != shipped.source and release.source != source:
+            release.source = source
+            release.full_clean()
+            release.save()  # bumps the reference stamp (coding.refcache)
+    refcache.bump()
+    return added + updated
 
 
-def _with_relatives(codes: Iterable[str]) -> set[str]:
-    """The codes with their ancestors and descendants (a descendant's code starts with its
-    ancestor's: M54.5 → M54.50)."""
-    import simple_icd_10_cm as icd
+def _icd10_loaded(sets: Sequence[ShippedSet], prefixes: tuple[str, ...] | None) -> bool:
+    """Whether the load would change nothing: every set recorded as loaded in full (or, for a
+    partial load, each wanted code there), without reading the sets (a few seconds each)."""
+    sources = dict(
+        Icd10Release.objects.filter(fiscal_year__in=[s.fiscal_year for s in sets]).values_list(
+            "fiscal_year", "source"
+        )
+    )
+    if prefixes is None:
+        return all(sources.get(s.fiscal_year) == s.source for s in sets)
+    if not all(sources.get(s.fiscal_year) in (s.source, s.source + PART_OF_THE_SET) for s in sets):
+        return False
+    return all(Icd10Code.objects.code_prefix(p).exists() for p in prefixes)
 
-    prefixes = tuple(codes)
-    wanted = {c for c in icd.get_all_codes(with_dots=True) if c.startswith(prefixes)}
-    for code in list(wanted):
-        wanted.update(icd.get_ancestors(code))
+
+def _with_ancestors(codes: set[str], items: dict[int, dict[str, SetItem]]) -> set[str]:
+    wanted = set(codes)
+    for code in codes:
+        for set_items in items.values():
+            parent = set_items[code].parent if code in set_items else ""
+            while parent and parent not in wanted:
+                wanted.add(parent)
+                parent = set_items[parent].parent if parent in set_items else ""
     return wanted
 
 
-# ---- Checking typed diagnoses (billing-rules §7) ---------------------------------------
+# ---- Checking typed diagnoses (billing-rules §7, §10.6) ----------------------------------
 
 
-def diagnoses_check(codes: Sequence[str]) -> tuple[list[str], dict[int, str]]:
+def diagnoses_check(
+    codes: Sequence[str],
+    *,
+    day: dt.date | None = None,
+    releases: Sequence[Release] | None = None,
+) -> tuple[list[str], dict[int, str]]:
     """The codes as ICD-10-CM writes them ("m5450" → "M54.50"), and, by position, why each one
-    that cannot go on a claim cannot: unknown, or a header that has billable children (§7)."""
+    that cannot go on a claim with date of service ``day`` (default today) cannot: unknown, not
+    billable in the set in force that day (replaced, deleted, not valid yet), or a header, with
+    the codes to use instead (`coding.icd10.Icd10Facts.judge`). ``releases``: the loaded sets,
+    when the caller has them (`ReferenceFacts.icd_releases`)."""
+    day = day or timezone.localdate()
     keys = [code_key(c) for c in codes]
-    found = {icd.key: icd for icd in Icd10Code.objects.filter(key__in=set(keys))}
-    headers = [icd.code for icd in found.values() if not icd.billable]
-    children: dict[str, list[str]] = {}
-    for code, parent in (
-        Icd10Code.objects.filter(parent__in=headers, billable=True)
-        .order_by("code")
-        .values_list("code", "parent")
-    ):
-        children.setdefault(parent, []).append(code)
+    rows = {
+        key: Icd10Row(*values)
+        for key, *values in Icd10Code.objects.filter(key__in=set(keys))
+        .order_by()
+        .values_list("key", "code", "title", "billable", "first_valid", "last_valid")
+    }
+    found = {key: row.code for key, row in rows.items()}
+    facts = icd10_facts_of(
+        rows.values(), releases=icd10_releases() if releases is None else releases
+    )
+    verdicts = {code: facts.judge(code, day) for code in found.values()}
     canonical: list[str] = []
     problems: dict[int, str] = {}
     for position, (typed, key) in enumerate(zip(codes, keys, strict=True)):
-        icd = found.get(key)
-        if icd is None:
+        code = found.get(key)
+        if code is None:
             problems[position] = f"{typed.strip()} is not an ICD-10-CM code."
             canonical.append(typed.strip())
             continue
-        canonical.append(icd.code)
-        if not icd.billable:
-            problems[position] = _header_message(icd.code, children.get(icd.code))
+        canonical.append(code)
+        verdict = verdicts[code]
+        if verdict.billable:
+            continue
+        if not verdict.exists:
+            problems[position] = verdict.explanation or f"{code} is not billable on {day}."
+            continue
+        header = _header_message(code, verdict.judged_on or day)
+        problems[position] = f"{verdict.explanation} {header}" if verdict.explanation else header
     return canonical, problems
 
 
-def _header_message(code: str, children: list[str] | None) -> str:
-    if not children:
-        # Grandchildren only (M25.5 → M25.56 → M25.561): name a few billable descendants.
-        children = list(
-            Icd10Code.objects.code_prefix(code)
-            .filter(billable=True)
-            .order_by("code")
-            .values_list("code", flat=True)[:7]
-        )
+def _header_message(code: str, on: dt.date) -> str:
+    """The codes below a header that are billable on ``on`` (M54.5 → M54.50, M54.51, M54.59;
+    M25.5 → M25.511 …, past its subheaders)."""
+    children = list(
+        Icd10Code.objects.code_prefix(code)
+        .filter(first_valid__lte=on, last_valid__gte=on)
+        .order_by("code")
+        .values_list("code", flat=True)[:7]
+    )
     if not children:
         return f"{code} is a category, not billable."
     shown = children[:6]
@@ -318,90 +567,3 @@ def _header_message(code: str, children: list[str] | None) -> str:
         )
     choices = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + f" or {shown[-1]}"
     return f"{code} is a category, not billable: use {choices}"
-
-
-# ---- CMS quarterly practitioner PTP file (§5.2) -------------------------------------------
-
-
-@dataclass
-class PtpImportReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped_unknown_codes: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-_PTP_DATE = re.compile(r"^\d{8}$")
-
-
-def _ptp_date(value: str) -> dt.date | None:
-    value = value.strip()
-    if not value or value == "*":
-        return None
-    if not _PTP_DATE.match(value):
-        raise ValueError(f"date {value!r} is not YYYYMMDD")
-    return dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
-
-
-def _ptp_rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
-    """Data rows of the CMS file: tab-separated (or CSV) after the header and licence lines."""
-    for number, line in enumerate(lines, start=1):
-        cells = [
-            c.strip() for c in (line.split("\t") if "\t" in line else next(csv.reader([line])))
-        ]
-        if len(cells) < 6 or not re.fullmatch(r"[0-9A-Z]{5}", cells[0]):
-            continue  # licence text, titles, the column header row
-        yield number, cells
-
-
-def ptp_import(*, lines: Iterable[str], source: str) -> PtpImportReport:
-    """Update edit pairs from the CMS PTP layout: Column 1, Column 2, *=in existence prior to
-    1996, Effective Date, Deletion Date, Modifier 0/1/9, PTP Edit Rationale (§5.2).
-
-    Rows whose codes are not both in the code table are skipped (the file covers every
-    specialty). Any malformed row aborts the whole import: nothing is written.
-    """
-    report = PtpImportReport()
-    known = set(BillingCode.objects.values_list("code", flat=True))
-    parsed: list[tuple[str, str, dt.date, dt.date | None, int, str]] = []
-    for number, cells in _ptp_rows(lines):
-        try:
-            col1, col2, _prior, eff, dele, mod = cells[:6]
-            rationale = cells[6] if len(cells) > 6 else ""
-            effective = _ptp_date(eff)
-            if effective is None:
-                raise ValueError("the effective date is missing")
-            indicator = int(mod)
-            if indicator not in (0, 1, 9):
-                raise ValueError(f"modifier indicator {mod!r} is not 0, 1 or 9")
-            parsed.append((col1, col2, effective, _ptp_date(dele), indicator, rationale))
-        except ValueError as exc:
-            report.errors.append(f"line {number}: {exc}")
-    if report.errors:
-        return report
-    with transaction.atomic():
-        for col1, col2, effective, deletion, indicator, rationale in parsed:
-            if col1 not in known or col2 not in known:
-                report.skipped_unknown_codes += 1
-                continue
-            pair = EditPair.objects.filter(
-                column1_id=col1, column2_id=col2, effective=effective
-            ).first()
-            if pair is None:
-                pair = EditPair(column1_id=col1, column2_id=col2, effective=effective)
-                report.created += 1
-            elif (pair.deletion, pair.modifier_indicator, pair.rationale) == (
-                deletion,
-                indicator,
-                rationale,
-            ):
-                report.unchanged += 1
-                continue
-            else:
-                report.updated += 1
-            pair.deletion, pair.modifier_indicator, pair.rationale = deletion, indicator, rationale
-            pair.source = source
-            pair.full_clean()
-            pair.save()
-    return report

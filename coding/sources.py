@@ -40,6 +40,9 @@ def source_plain(text: str) -> str:
     chapter 5, sections 10.2–10.3 and 20.1"; "billing-rules §5.3 (CMS practitioner MUE 2026)" →
     "CMS practitioner MUE 2026"; "billing-rules §4" → "". Anything else is kept as written.
     """
+    # What follows "Copy:" names the public copy a figure was read from (a repository and a
+    # path): for the people who maintain the tables, not for the pages.
+    text = text.split(" Copy: ")[0].rstrip(" .;")
     order: list[str] = []  # manual short names and other parts, in the order first cited
     cited: dict[str, list[tuple[str, list[str]]]] = {}  # manual → [(chapter, sections)]
     notes: dict[str, list[str]] = {}

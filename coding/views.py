@@ -4,21 +4,15 @@ without a clinic. Facts and their sources: billing-rules.md (§N)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import (
-    BooleanField,
-    DecimalField,
-    Exists,
-    ExpressionWrapper,
-    OuterRef,
-    Q,
-    Subquery,
-)
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,7 +20,11 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
+from claims.facts import ReferenceFacts, fee_table
+from claims.pipeline import CodePrice
+from claims.scrubber import MAI_MEANINGS
 from coding.filters import ICD_CODE, BillingCodeFilter, Icd10Query
+from coding.icd10 import Badge, Icd10Row, Release, badge, sets_in_force
 from coding.models import (
     BillingCode,
     EditPair,
@@ -38,12 +36,18 @@ from coding.models import (
     Pairing,
     Payer,
     PayerKind,
+    RelativeValue,
     UnitBasis,
     code_key,
     next_prefix,
 )
-from coding.tables import BillingCodeTable, ModifierTable, PayerTable
+from coding.payer_pages import payers_with_rules
+from coding.pricing import NATIONAL_GPCI
+from coding.pricing import Gpci as GpciFactors
+from coding.selectors import icd10_releases
+from coding.tables import BillingCodeTable, ModifierTable, medicare_rank, most_used_first
 from coding.units import units_for_minutes
+from ptclinic.models import Clinic
 
 ICD10_PAGE = 50
 HEADER_CHILDREN_SHOWN = 12
@@ -59,31 +63,61 @@ def _wants_partial(request: HttpRequest) -> bool:
 # ---- /codes/ --------------------------------------------------------------------------------
 
 
-def _medicare_fee(year: int) -> Subquery:
-    """This year's national Medicare amount (never a demo figure) for each code (§8)."""
-    fees = FeeScheduleEntry.objects.filter(
-        billing_code=OuterRef("code"),
-        year=year,
-        payer__kind=PayerKind.MEDICARE,
-        is_demo=False,
-    ).order_by("payer__name")
-    return Subquery(
-        fees.values("allowed_amount")[:1],
-        output_field=DecimalField(max_digits=9, decimal_places=2),
-    )
-
-
 def fee_year_shown() -> int:
-    """This year, or — before this year's fee schedules are imported — the latest year on file
-    (the pages say which year they show)."""
+    """This year, or — before this year's fee schedules and Medicare RVUs are imported — the
+    latest year on file (the pages say which year they show)."""
     this_year = timezone.localdate().year
-    latest = (
-        FeeScheduleEntry.objects.filter(year__lte=this_year)
+    latest = [
+        model.objects.filter(year__lte=this_year)
         .order_by("-year")
         .values_list("year", flat=True)
         .first()
-    )
-    return latest or this_year
+        for model in (FeeScheduleEntry, RelativeValue)
+    ]
+    return max((year for year in latest if year), default=this_year)
+
+
+def fee_day_shown(year: int) -> dt.date:
+    """The date whose figures the pages show for ``year`` (`fee_year_shown`): today, or the
+    last day of an earlier year."""
+    today = timezone.localdate()
+    return today if year == today.year else dt.date(year, 12, 31)
+
+
+@dataclass(frozen=True)
+class MedicareArea:
+    """Where the clinic's Medicare amounts are priced, as the pages say it, and the GPCIs that
+    order /codes/ by them (None: the year has no conversion factor, so no amounts)."""
+
+    label: str
+    gpci: GpciFactors | None
+    locality: bool  # priced at the clinic's own locality, not at national rates
+
+
+def medicare_area(ref: ReferenceFacts, clinic: Clinic | None, day: dt.date) -> MedicareArea:
+    area = ref.areas.get(clinic.pk) if clinic is not None else None
+    located = ref.gpci(area, day.year)
+    cf = ref.conversion_factor(day.year, area)
+    gpci = (located[1] if located else NATIONAL_GPCI) if cf is not None else None
+    if located and area is not None:
+        return MedicareArea(f"{located[0]} (locality {area.mac}-{area.locality})", gpci, True)
+    if area is not None and area.mac:
+        why = f"no {day.year} GPCIs are loaded for the clinic's locality"
+    elif clinic is not None:
+        why = f"no Medicare locality is set for {clinic.name}"
+    else:
+        why = "you are not signed in to a clinic"
+    return MedicareArea(f"national rates ({why})", gpci, False)
+
+
+def _medicare_amounts(
+    codes: list[str], *, day: dt.date, clinic: Clinic | None, ref: ReferenceFacts
+) -> dict[str, CodePrice]:
+    """The clinic's Medicare amount of each code: one `fee_table` call (every Medicare payer
+    is priced alike, from the RVUs)."""
+    prices = fee_table(codes=codes, day=day, clinic_id=clinic.pk if clinic else None)
+    medicare = sorted(pk for pk, kind in ref.payer_kinds.items() if kind == PayerKind.MEDICARE)
+    return prices.get(medicare[0], {}) if medicare else {}
 
 
 @login_required
@@ -91,14 +125,23 @@ def fee_year_shown() -> int:
 @vary_on_headers("HX-Request")
 def code_list(request: HttpRequest) -> HttpResponse:
     year = fee_year_shown()
-    codes = BillingCode.objects.annotate(medicare_fee=_medicare_fee(year))
+    day = fee_day_shown(year)
+    clinic = getattr(request, "clinic", None)
+    ref = ReferenceFacts.current()
+    area = medicare_area(ref, clinic, day)
+    codes = BillingCode.objects.annotate(most_used=most_used_first()).order_by("most_used", "code")
     code_filter = BillingCodeFilter(request.GET, queryset=codes)
-    table = BillingCodeTable(code_filter.qs, year=year)
+    table = BillingCodeTable(
+        code_filter.qs, year=year, medicare_rank=medicare_rank(day=day, gpci=area.gpci)
+    )
     RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    on_page = [row.record.code for row in table.paginated_rows]
+    table.medicare_prices = _medicare_amounts(on_page, day=day, clinic=clinic, ref=ref)
     context = {
         "filter": code_filter,
         "table": table,
         "year": year,
+        "medicare_area": area,
         "q": request.GET.get("q", "").strip(),
         "sort": request.GET.get("sort", ""),
         "filtered": any(request.GET.get(k) for k in ("q", "category", "timed")),
@@ -144,7 +187,19 @@ class EditPairRow:
 @dataclass
 class FeeRow:
     payer: Payer
-    fee: FeeScheduleEntry | None
+    price: CodePrice | None
+
+    @property
+    def amount(self) -> Decimal | None:
+        return self.price.fee if self.price else None
+
+    @property
+    def demo(self) -> bool:
+        return bool(self.price and self.price.demo)
+
+    @property
+    def basis(self) -> str:
+        return self.price.basis if self.price else ""
 
 
 @dataclass
@@ -303,15 +358,16 @@ def code_detail(request: HttpRequest, code: str) -> HttpResponse:
         item.name = modifiers[item.code].name if item.code in modifiers else ""
 
     year = fee_year_shown()
-    fees = {
-        f.payer_id: f for f in FeeScheduleEntry.objects.filter(billing_code=billing_code, year=year)
-    }
+    day = today if year == today.year else dt.date(year, 12, 31)
+    clinic = getattr(request, "clinic", None)
+    prices = fee_table(codes=[code], day=day, clinic_id=clinic.pk if clinic else None)
     fee_rows = sorted(
-        (FeeRow(payer, fees.get(payer.pk)) for payer in Payer.objects.all()),
+        (FeeRow(payer, prices.get(payer.pk, {}).get(code)) for payer in Payer.objects.all()),
         # Real fees first (Medicare), then demo amounts, then payers with no fee on file.
-        key=lambda r: (r.fee is None, r.fee is not None and r.fee.is_demo, r.payer.name),
+        key=lambda r: (r.amount is None, r.demo, r.payer.name),
     )
 
+    unit_limit = billing_code.unit_limits.filter(effective__lte=today).first()
     replacements: list[str] = []
     if billing_code.medicare_status == MedicareStatus.INVALID:
         replacements = [
@@ -331,11 +387,15 @@ def code_detail(request: HttpRequest, code: str) -> HttpResponse:
         "advice": advice,
         "pairs_in_force": [p for p in pairs if p.in_force],
         "pairs_other": [p for p in pairs if not p.in_force],
-        "unit_limit": billing_code.unit_limits.filter(effective__lte=today).first(),
+        "unit_limit": unit_limit,
         "fee_rows": fee_rows,
-        "any_fee": bool(fees),
-        "any_demo_fee": any(f.is_demo for f in fees.values()),
-        "rvu": billing_code.rvus.filter(year=year).first(),
+        "any_fee": any(r.amount is not None or r.basis for r in fee_rows),
+        "any_demo_fee": any(r.demo for r in fee_rows),
+        "rvu": billing_code.rvus.filter(year=year, effective__lte=day).first(),
+        "clinic": clinic,
+        # The Medicare status of the fee-schedule release in force (§10.13), as claims see it.
+        "medicare_status": ReferenceFacts.current().code_facts_on(code, day).medicare_status.value,
+        "mai_meaning": MAI_MEANINGS.get(unit_limit.mai) if unit_limit and unit_limit.mai else "",
         "replacements": replacements,
         "pairings": _check_pairings(list(billing_code.pairings.all())),
     }
@@ -365,6 +425,11 @@ def _billable_counts(headers: list[Icd10Code]) -> dict[str, int]:
     return {h.code: n for h, n in zip(headers, counts, strict=True)}
 
 
+def _badge(icd: Icd10Code, day: dt.date, releases: Sequence[Release], below: int) -> Badge:
+    row = Icd10Row(icd.code, icd.title, icd.billable, icd.first_valid, icd.last_valid)
+    return badge(row, day, releases, below=below)
+
+
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
@@ -384,12 +449,19 @@ def icd10_search(request: HttpRequest) -> HttpResponse:
     elif query:
         results, more = query.matches(limit=ICD10_PAGE)
     counts = _billable_counts([c for c in results or [] if not c.billable])
-    rows = [(c, counts.get(c.code)) for c in results or []]
+    # Billable in the set in force today (§10.6), not merely in the latest set loaded.
+    releases, today = icd10_releases(), timezone.localdate()
+    rows = [
+        (c, counts.get(c.code), _badge(c, today, releases, counts.get(c.code, 0)))
+        for c in results or []
+    ]
 
     context = {
         "q": text,
         "parent": parent,
+        "parent_badge": _badge(parent, today, releases, 1) if parent else None,
         "parent_code": parent_code,
+        "sets_in_force": sets_in_force(releases, today),
         "rows": rows,
         "searched": results is not None,
         "more": more,
@@ -416,14 +488,11 @@ def modifier_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def payer_list(request: HttpRequest) -> HttpResponse:
-    payers = Payer.objects.annotate(
-        is_demo_plan=ExpressionWrapper(
-            Q(name__istartswith="demo ") | Q(notes__istartswith="demo plan"),
-            output_field=BooleanField(),
-        ),
-        has_demo_fees=Exists(FeeScheduleEntry.objects.filter(payer=OuterRef("pk"), is_demo=True)),
-    ).order_by("is_demo_plan", "name")
-    table = PayerTable(payers)
-    RequestConfig(request, paginate=False).configure(table)
-    fee_year = FeeYear.objects.filter(year=timezone.localdate().year).first()
-    return render(request, "coding/payer_list.html", {"table": table, "fee_year": fee_year})
+    """Each payer's rules in force today in plain words, and the dated history of its rules."""
+    today = timezone.localdate()
+    fee_year = FeeYear.objects.filter(year=today.year).first()
+    return render(
+        request,
+        "coding/payer_list.html",
+        {"payers": payers_with_rules(today), "fee_year": fee_year, "today": today},
+    )

@@ -3,6 +3,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from ptclinic.models import Role
 
@@ -36,6 +38,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("New session", "session-new", frozenset({Role.THERAPIST}), ("sessions/new",)),
     NavEntry("My sessions", "session-list", frozenset({Role.THERAPIST}), ("sessions",)),
     NavEntry("Access log", "access-log", frozenset({Role.OWNER, Role.ADMIN}), ("audit",)),
+    NavEntry("Clinic", "clinic-settings", frozenset({Role.OWNER}), ("clinic/settings",)),
     NavEntry("Admin", "admin:index", frozenset({Role.ADMIN}), "admin"),
 )
 
@@ -64,3 +67,20 @@ def _nav_items(request: HttpRequest, roles: frozenset[str]) -> list[dict[str, An
         {"label": e.label, "url": reverse(e.url_name), "active": best > 0 and length == best}
         for e, length in zip(entries, lengths, strict=True)
     ]
+
+
+def reference_gaps(request: HttpRequest) -> dict[str, Any]:
+    """The periods with reference data missing (coding.coverage), for the admins and owners who
+    can act on it. Lazy: the query runs only when a page shows the banner (base.html), not for
+    htmx partials."""
+    roles = getattr(request, "roles", frozenset())
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not roles & {Role.ADMIN, Role.OWNER}:
+        return {"reference_gaps": ()}
+
+    def gaps() -> list[str]:
+        from coding.coverage import reference_gaps
+
+        return reference_gaps(timezone.localdate())
+
+    return {"reference_gaps": SimpleLazyObject(gaps)}

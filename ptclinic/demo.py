@@ -2,7 +2,12 @@
 that a person would notice (passwords are reset to the published one)."""
 
 from ptclinic.models import Credential, Role
-from ptclinic.services import clinic_get_or_create, membership_ensure, user_ensure
+from ptclinic.services import (
+    clinic_get_or_create,
+    clinic_update_settings,
+    membership_ensure,
+    user_ensure,
+)
 
 DEMO_PASSWORD = "ptclinic-demo"
 DEMO_CLINIC = "Riverbend Physical Therapy (demo)"
@@ -18,6 +23,16 @@ DEMO_USERS_HELP = (
 
 def seed() -> list[str]:
     clinic = clinic_get_or_create(name=DEMO_CLINIC, npi="1245319599")
+    if not clinic.medicare_mac:
+        # The demo clinic bills Medicare in Sacramento (CMS locality 01112-63): its Medicare
+        # amounts are that locality's, not the national ones (billing-rules §10.13).
+        clinic_update_settings(
+            clinic=clinic,
+            name=clinic.name,
+            npi=clinic.npi,
+            locality="01112-63",
+            qualifying_apm=False,
+        )
     other = clinic_get_or_create(name=OTHER_DEMO_CLINIC)
     pt = user_ensure(
         username="demo-pt", password=DEMO_PASSWORD, first_name="Dana", last_name="Reyes"

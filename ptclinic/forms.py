@@ -1,7 +1,10 @@
 from typing import Any
 
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
+
+from ptclinic.validators import validate_npi
 
 
 class LoginForm(AuthenticationForm):
@@ -15,3 +18,30 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         username = self.fields["username"]
         username.validators.append(MaxLengthValidator(username.max_length))  # type: ignore[attr-defined]
+
+
+class ClinicSettingsForm(forms.Form):
+    """The clinic's billing settings: its name and group NPI, the Medicare payment locality
+    whose GPCIs price its Medicare claims, and the conversion factor it is paid with
+    (billing-rules §8, §10.13)."""
+
+    name = forms.CharField(max_length=200)
+    npi = forms.CharField(
+        label="Group NPI", max_length=10, required=False, validators=[validate_npi]
+    )
+    locality = forms.ChoiceField(
+        label="Medicare payment locality",
+        required=False,
+        help_text="Where the clinic bills Medicare (state and locality). Its amounts come from "
+        "this locality's cost indices; without one, national amounts are used.",
+    )
+    qualifying_apm = forms.BooleanField(
+        label="The clinic is a qualifying APM participant",
+        required=False,
+        help_text="Paid with the higher conversion factor for qualifying participants in an "
+        "alternative payment model.",
+    )
+
+    def __init__(self, *args: Any, localities: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["locality"].choices = [("", "None: national amounts"), *localities]  # type: ignore[attr-defined]

@@ -41,3 +41,19 @@ def membership_ensure(
     membership.full_clean()
     membership.save()
     return membership
+
+
+@transaction.atomic
+def clinic_update_settings(
+    *, clinic: Clinic, name: str, npi: str, locality: str, qualifying_apm: bool
+) -> Clinic:
+    """Save the clinic's billing settings. ``locality`` is "MAC-locality" from the CMS GPCI
+    file (e.g. "01112-05") or empty for national amounts (billing-rules §10.13)."""
+    mac, _, number = locality.partition("-")
+    clinic.name = name.strip()
+    clinic.npi = npi.strip()
+    clinic.medicare_mac, clinic.medicare_locality = mac, number
+    clinic.qualifying_apm = qualifying_apm
+    clinic.full_clean()
+    clinic.save()
+    return clinic

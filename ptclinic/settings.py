@@ -15,6 +15,11 @@ from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PTCLINIC_VAR_DIR", BASE_DIR / "var"))
+# The ICD-10-CM FY2025 set: simple-icd-10-cm 1.4.0's data files, installed here by `make setup`
+# beside the 1.5.0 package (FY2026) that the app imports (coding/icd10_sets.py).
+ICD10CM_FY2025_DIR = Path(
+    os.environ.get("ICD10CM_FY2025_DIR", BASE_DIR / ".venv" / "icd10cm-fy2025")
+)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -108,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ptclinic.context_processors.clinic",
+                "ptclinic.context_processors.reference_gaps",
                 "csp.context_processors.nonce",
             ],
         },
@@ -174,6 +180,9 @@ STORAGES = {
         )
     },
 }
+# Uploaded files (the admin's CMS files between preview and load) go to the default storage:
+# a folder here, or shared storage when several hosts serve the app (never served as media).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Tests and `runserver` without collectstatic still find files.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("clinic/switch/", views.clinic_switch, name="clinic-switch"),
+    path("clinic/settings/", views.clinic_settings, name="clinic-settings"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

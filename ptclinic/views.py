@@ -1,15 +1,22 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
-from django.db.models import Count, Q
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from claims.facts import ReferenceFacts, fee_table
 from claims.models import Claim
+from coding.models import Gpci
+from ptclinic.forms import ClinicSettingsForm
 from ptclinic.http import safe_next
 from ptclinic.middleware import ACTIVE_CLINIC_SESSION_KEY
 from ptclinic.models import Role
+from ptclinic.roles import role_required
+from ptclinic.services import clinic_update_settings
 
 
 @login_not_required
@@ -48,3 +55,59 @@ def clinic_switch(request: HttpRequest) -> HttpResponse:
     request.session[ACTIVE_CLINIC_SESSION_KEY] = clinic.pk
     messages.success(request, f"You are now working in {clinic.name}.")
     return HttpResponseRedirect(safe_next(request, reverse("home")))
+
+
+EXAMPLE_CODES = ("97110", "97140", "97530", "97161")  # shown priced at the chosen locality
+
+
+@login_required
+@role_required(Role.OWNER)
+@require_http_methods(["GET", "POST"])
+def clinic_settings(request: HttpRequest) -> HttpResponse:
+    """The clinic's billing settings, for its owners: name, group NPI, Medicare locality and
+    conversion factor (billing-rules §8, §10.13)."""
+    clinic = request.clinic  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    year = (
+        Gpci.objects.filter(year__lte=today.year).aggregate(latest=Max("year"))["latest"]
+        or today.year
+    )
+    localities = [
+        (f"{mac}-{number}", f"{state} · {name.title()} (locality {mac}-{number})")
+        for mac, number, state, name in Gpci.objects.filter(year=year)
+        .order_by("state", "name")
+        .values_list("mac", "locality", "state", "name")
+    ]
+    current = f"{clinic.medicare_mac}-{clinic.medicare_locality}" if clinic.medicare_mac else ""
+    form = ClinicSettingsForm(
+        request.POST or None,
+        localities=localities,
+        initial={
+            "name": clinic.name,
+            "npi": clinic.npi,
+            "locality": current,
+            "qualifying_apm": clinic.qualifying_apm,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            clinic_update_settings(clinic=clinic, **form.cleaned_data)
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            messages.success(request, "The clinic's settings are saved.")
+            return redirect("clinic-settings")
+        clinic.refresh_from_db()
+    medicare = [
+        pk for pk, kind in ReferenceFacts.current().payer_kinds.items() if kind == "medicare"
+    ]
+    examples = []
+    if medicare:
+        prices = fee_table(codes=EXAMPLE_CODES, day=today, clinic_id=clinic.pk)[medicare[0]]
+        examples = [(code, prices[code]) for code in EXAMPLE_CODES if code in prices]
+    return render(
+        request,
+        "ptclinic/clinic_settings.html",
+        {"form": form, "examples": examples, "gpci_year": year, "today": today},
+    )

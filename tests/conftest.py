@@ -64,6 +64,17 @@ TEST_ICD10 = (
     "R26.2",
     "R29.6",
     "Z74.0",
+    # The words a clinic uses (coding/icd10_synonyms.py) and a code that changed between the
+    # shipped sets (G35: billable in FY2025, a header with G35.A–G35.D from FY2026).
+    "G35",
+    "I63.9",
+    "M54.2",
+    "M54.3",
+    "M72.2",
+    "Z96.65",
+    "Z47.1",
+    "G56.0",
+    "Z91.81",
 )
 
 
@@ -74,24 +85,35 @@ def load_reference_data() -> None:
 
 
 def register_icd10_release_for_today() -> None:
-    """The shipped ICD-10-CM set is FY2026; the tests' dates of service are around today. The
-    test codes above are billable in both years, so the test database also records the current
-    fiscal year as loaded; tests of the "not loaded" state delete this row."""
+    """The shipped ICD-10-CM sets are FY2025 and FY2026; the tests' dates of service are around
+    today. The test codes above are billable in the current fiscal year too, so the test
+    database also records it as loaded, as the latest set unchanged: each code billable on the
+    last day of the latest loaded set stays billable to the end of this fiscal year. Tests of
+    the "not loaded" state delete this row. Idempotent; call it again after loading codes."""
     import datetime as dt
 
     from django.utils import timezone
 
-    from coding.models import Icd10Release, icd10_fiscal_year
+    from coding.models import Icd10Code, Icd10Release, icd10_fiscal_year
 
     year = icd10_fiscal_year(timezone.localdate())
+    start, end = dt.date(year - 1, 10, 1), dt.date(year, 9, 30)
     Icd10Release.objects.get_or_create(
         fiscal_year=year,
         defaults={
-            "valid_from": dt.date(year - 1, 10, 1),
-            "valid_through": dt.date(year, 9, 30),
+            "valid_from": start,
+            "valid_through": end,
             "source": "tests: the test codes, billable in this fiscal year too",
         },
     )
+    before = (
+        Icd10Release.objects.filter(valid_through__lt=start)
+        .order_by("-valid_through")
+        .values_list("valid_through", flat=True)
+        .first()
+    )
+    if before is not None:
+        Icd10Code.objects.filter(last_valid=before).update(last_valid=end)
 
 
 @pytest.fixture(scope="session")
@@ -165,6 +187,21 @@ def make_patient(clinic: Clinic, payer_name: str = "Medicare Part B", **fields: 
     return Patient.objects.create(
         clinic=clinic, primary_payer=Payer.objects.get(name=payer_name), **fields
     )
+
+
+def make_payer(
+    name: str | None = None, kind: str = "commercial", *, effective: Any = None, **rules: Any
+) -> Any:
+    """A payer with its first dated rules (`coding.PayerRule`, from `effective`, 2000-01-01 by
+    default): the AMA method, a plan of care needed and nothing else unless ``rules`` say so."""
+    import datetime as dt
+
+    from coding.models import Payer, PayerRule
+
+    payer = Payer.objects.create(name=name or f"Test payer {next(_seq)}", kind=kind)
+    rules.setdefault("unit_method", "ama")
+    PayerRule.objects.create(payer=payer, effective=effective or dt.date(2000, 1, 1), **rules)
+    return payer
 
 
 def membership(user: Any, clinic: Clinic) -> Membership:

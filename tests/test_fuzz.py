@@ -42,13 +42,16 @@ from hypothesis import strategies as st
 
 from claims.forms import MAX_NOTE_CHARS, MAX_ROWS
 from claims.models import (
+    Authorization,
     Claim,
     ClaimFlag,
     ClaimLine,
     Patient,
     PlanOfCare,
+    TherapyAmountUsed,
     TreatmentSession,
 )
+from claims.patient_services import authorization_create
 from claims.services import claim_approve, claim_return
 from coding.models import Payer
 from ptclinic.models import Clinic, Membership, Role
@@ -173,7 +176,16 @@ def _records(clinic: Any, therapist: Any, owner: Any) -> dict[str, list[int]]:
     returned = make_claim(clinic, therapist)
     claim_return(claim=returned, user=owner, version=returned.version, comment="Add the goals.")
     claims = [with_error, with_warning, approved, returned]
+    authorization = authorization_create(
+        patient=with_error.patient,
+        payer=with_error.payer,
+        number="FZ-1",
+        start_date=TODAY - dt.timedelta(days=30),
+        end_date=TODAY + dt.timedelta(days=30),
+        visits=10,
+    )
     return {
+        "authorization": [authorization.pk],
         "claim": [c.pk for c in claims],
         "session": [c.sessions.get().pk for c in claims],
         "patient": [c.patient_id for c in claims],
@@ -285,6 +297,33 @@ def _plan_fields(w: World) -> Fields:
     }
 
 
+def _authorization_fields(number: str) -> Callable[[World], Fields]:
+    def fields(w: World) -> Fields:
+        return {
+            "payer": [str(w.ids["payer"][0])],
+            "number": [number],
+            "start_date": [TODAY.isoformat()],
+            "end_date": [(TODAY + dt.timedelta(days=60)).isoformat()],
+            "visits": ["12"],
+            "notes": ["Twelve visits."],
+            "units-TOTAL_FORMS": ["1"],
+            "units-INITIAL_FORMS": ["0"],
+            "units-0-code": ["97140"],
+            "units-0-units": ["6"],
+        }
+
+    return fields
+
+
+def _therapy_used_fields(w: World) -> Fields:
+    return {
+        "year": [str(TODAY.year)],
+        "amount": ["1200.50"],
+        "as_of": [TODAY.isoformat()],
+        "source": ["HETS reply"],
+    }
+
+
 def _version(w: World) -> Fields:
     return {"version": ["1"]}
 
@@ -325,6 +364,16 @@ GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
 
 SPECS: dict[str, Spec] = {
     "healthz": Spec(None, GET),
+    "clinic-settings": Spec(
+        "owner",
+        BOTH,
+        lambda w: {
+            "name": [w.base["clinic"].name],
+            "npi": [""],
+            "locality": ["01112-05"],
+            "qualifying_apm": ["on"],
+        },
+    ),
     "home": Spec("owner", GET),
     "clinic-switch": Spec(
         "therapist", POST, lambda w: {"clinic": [str(w.base["clinic"].pk)], "next": ["/"]}
@@ -355,6 +404,7 @@ SPECS: dict[str, Spec] = {
         lambda w: {"q": ["971"], "category": ["therapeutic"], "timed": ["yes"], **_table_fields(w)},
     ),
     "code-detail": Spec("therapist", GET),
+    "code-cheat-sheet": Spec("therapist", GET),
     "icd10-search": Spec("therapist", GET, lambda w: {"q": ["knee pain"], "parent": ["M25.5"]}),
     "modifier-list": Spec("therapist", GET, _table_fields),
     "payer-list": Spec("therapist", GET, _table_fields),
@@ -366,6 +416,9 @@ SPECS: dict[str, Spec] = {
     "patient-update": Spec("therapist", BOTH, _patient_fields),
     "plan-create": Spec("therapist", BOTH, _plan_fields),
     "plan-update": Spec("owner", BOTH, _plan_fields),
+    "authorization-create": Spec("therapist", BOTH, _authorization_fields("FZ-2")),
+    "authorization-update": Spec("owner", BOTH, _authorization_fields("FZ-1")),
+    "therapy-used-edit": Spec("owner", BOTH, _therapy_used_fields),
     "session-list": Spec("therapist", GET, lambda w: {"status": ["returned"], "page": ["1"]}),
     "session-new": Spec("therapist", BOTH, _session_fields),
     # The same form once more (each field alone is swept on session-new).
@@ -549,6 +602,7 @@ def own_url(w: World, name: str) -> str:
         "session_id": w.ids["session"][0],
         "patient_id": w.ids["patient"][0],
         "plan_id": w.ids["plan"][0],
+        "authorization_id": w.ids["authorization"][0],
         "code": "97110",
     }
     return reverse(name, kwargs={arg: own[arg] for arg in args})
@@ -563,15 +617,22 @@ TEXT_FIELDS: list[tuple[Any, tuple[str, ...]]] = [
     (Claim, ("return_comment", "override_reason")),
     (ClaimLine, ("change_reason",)),
     (ClaimFlag, ("resolution_note",)),
+    (Authorization, ("number", "notes")),
+    (TherapyAmountUsed, ("source",)),
 ]
 
 
 def foreign_state(w: World) -> list[Any]:
     claims = Claim.objects.filter(pk__in=w.foreign["claim"]).order_by("pk")
     plans = PlanOfCare.objects.filter(pk__in=w.foreign["plan"]).order_by("pk")
+    patients = w.foreign["patient"]
+    authorizations = Authorization.objects.filter(patient__in=patients).order_by("pk")
+    used = TherapyAmountUsed.objects.filter(patient__in=patients).order_by("pk")
     return [
         *claims.values_list("pk", "status", "version", "total_units", "open_errors"),
         *plans.values_list("pk", "start_date", "cert_through", "goals"),
+        *authorizations.values_list("pk", "number", "start_date", "end_date", "visits"),
+        *used.values_list("pk", "year", "amount"),
     ]
 
 

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from claims.models import Claim, Patient, PlanOfCare, TreatmentSession
 from claims.services import ServiceRow, SessionInput, claim_create_from_session
+from coding.models import Pairing
+from coding.services import reference_load
 from ptclinic import demo
 from ptclinic.models import Membership, Role
 from tests.conftest import make_clinic, make_member, make_patient
@@ -97,6 +99,7 @@ def test_the_main_pages_show_no_section_numbers_or_file_names(demo_clinic: None)
         "payer list": pt.get(reverse("payer-list")),
         "modifier list": pt.get(reverse("modifier-list")),
         "code list": pt.get(reverse("code-list")),
+        "cheat sheet": pt.get(reverse("code-cheat-sheet")),
         "rule list": pt.get(reverse("rule-list")),
     }
     for claim in clinic_claims:
@@ -172,3 +175,40 @@ def test_the_treating_clinician_is_refused_approval_in_plain_words(db: None) -> 
     assert response.status_code == 403
     assert "another person must approve it" in html
     assert not citations(html), citations(html)
+
+
+SEED = re.compile(r"seed", re.I)
+
+
+def test_pairings_say_where_they_come_from_in_plain_words(client_for: Any, pt: Any) -> None:
+    """A pairing copied from the article this project started from says so as a person would
+    ("a widely shared cheat sheet lists …"), never "Seed article:"; the next load rewords the
+    rows an older version stored, and keeps a note an admin wrote."""
+    Pairing.objects.filter(icd10_code="M54.5").update(
+        note="Seed article: low back pain. Has child codes, so not billable as written.",
+        source="seed article (§9)",
+    )  # as databases loaded before the rewording hold it
+    edited = Pairing.objects.get(billing_code="97110", icd10_code="M25.561")
+    edited.note = "Our clinic's own note."
+    edited.save()
+    report = reference_load()
+    assert report.updated.get("pairings") == 1
+
+    low_back = Pairing.objects.get(icd10_code="M54.5")
+    assert low_back.note == "A widely shared cheat sheet lists M54.5 for low back pain."
+    assert not SEED.search(low_back.source) and "§" not in low_back.source
+    edited.refresh_from_db()
+    assert edited.note == "Our clinic's own note."
+    client = client_for(pt)
+    for url in ("/codes/97140/", "/codes/97110/", "/codes/97750/", "/codes/cheat-sheet/"):
+        html = client.get(url).content.decode()
+        assert not SEED.search(html), (url, SEED.search(html))
+        assert not citations(html), (url, citations(html))
+    detail = client.get("/codes/97140/").content.decode()
+    assert "A widely shared cheat sheet lists M54.5 for low back pain." in detail
+    sheet = re.sub(r"\s+", " ", client.get("/codes/cheat-sheet/").content.decode())
+    assert (
+        "A widely shared cheat sheet lists M54.5 for low back pain; this code is not billable, "
+        "use M54.50, M54.51 or M54.59." in sheet
+    )
+    assert not any(SEED.search(p.note + p.source) for p in Pairing.objects.all())

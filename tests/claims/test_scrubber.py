@@ -23,6 +23,7 @@ from claims.scrubber import (
     RULES,
     TEMPLATE_PHRASES,
     TIMELY_FILING_WARNING_DAYS,
+    Authorization,
     ClaimFacts,
     ClaimLine,
     CodeFacts,
@@ -65,6 +66,7 @@ def facts(code: str, timed: bool, therapy: bool, category: str, **extra: Any) ->
 # Test copy of a few rows of coding/data/codes.csv (docs/billing-rules.md §3).
 BUNDLED = {"medicare_status": MedicareStatus.BUNDLED}
 INVALID = {"medicare_status": MedicareStatus.INVALID}
+RESTRICTED = {"medicare_status": MedicareStatus.RESTRICTED}
 CODE_FACTS = (
     facts("97110", True, True, "therapeutic_procedure"),
     facts("97112", True, True, "therapeutic_procedure"),
@@ -77,6 +79,9 @@ CODE_FACTS = (
     facts("G0283", False, True, "supervised_modality"),
     facts("97010", False, True, "supervised_modality", **BUNDLED),
     facts("97014", False, True, "supervised_modality", **INVALID),
+    facts("97026", False, True, "supervised_modality", **RESTRICTED),
+    facts("97799", False, True, "other", medicare_status=MedicareStatus.CARRIER_PRICED),
+    facts("97039", False, True, "other", medicare_status=MedicareStatus.NONCOVERED),
     facts("97161", False, True, "evaluation", discipline=Discipline.PT),
     facts("97162", False, True, "evaluation", discipline=Discipline.PT),
     facts("97164", False, True, "evaluation", discipline=Discipline.PT),
@@ -100,11 +105,19 @@ UNIT_LIMITS = tuple(
     ]
 )  # fmt: skip
 
+# Medicare's rules as coding/data/payer_rules.csv gives them (docs/billing-rules.md §6.10).
 MEDICARE = Payer(
-    name="Medicare Part B", kind=PayerKind.MEDICARE, unit_method=Method.CMS, kx_applies=True
+    name="Medicare Part B",
+    kind=PayerKind.MEDICARE,
+    unit_method=Method.CMS,
+    kx_applies=True,
+    progress_report_visits=10,
+    certification_days=90,
 )
 COMMERCIAL = Payer(name="Demo Commercial PPO", kind=PayerKind.COMMERCIAL, unit_method=Method.AMA)
-SELF_PAY = Payer(name="Self-pay", kind=PayerKind.SELF_PAY, unit_method=Method.CMS)
+SELF_PAY = Payer(
+    name="Self-pay", kind=PayerKind.SELF_PAY, unit_method=Method.CMS, requires_plan_of_care=False
+)
 
 STATEMENT = (
     "Skilled neuromuscular re-education with tactile and verbal cues is needed because impaired "
@@ -272,6 +285,18 @@ FY2027_NOT_LOADED = (
 RVUS_NOT_LOADED = "No RVUs are loaded for CY2027: the MPPR figures are estimates from CY2026."
 # §10.5: discharged the day before the date of service.
 DISCHARGED = plan(status="discharged", discharged_on=date(2026, 4, 14))
+
+
+# The payer's own rules (docs/billing-rules.md §6.10) and an authorization covering DOS: the 7th
+# of 12 visits, from 2026-03-01 to 2026-06-30.
+REFERRAL_PAYER = replace(MEDICARE, requires_referral=True)
+LIMITED = replace(MEDICARE, visit_limit_per_year=30)
+AUTH_PAYER = replace(MEDICARE, requires_authorization=True)
+AUTH = Authorization("AUTH123", date(2026, 3, 1), date(2026, 6, 30), visits=12, visits_before=6)
+
+
+def auth(**changes: Any) -> dict[str, Any]:
+    return {"payer": AUTH_PAYER, "authorizations": (replace(AUTH, **changes),)}
 
 
 def by_assistant(claim_line: ClaimLine, *modifiers: str) -> ClaimLine:
@@ -462,6 +487,21 @@ CASES = [
         "medicare-bundled-code",
         {"lines": (L97112, L97110, line("97010", 1, 10))},
         {"lines": (L97112, L97110, line("97012", 1, 10))},
+    ),
+    case(
+        "medicare-restricted-code",
+        {"lines": (L97112, L97110, line("97026", 1, 10))},
+        {"lines": (L97112, AMA_97110, line("97026", 1, 10)), "payer": COMMERCIAL},
+    ),
+    case(
+        "medicare-noncovered-code",
+        {"lines": (L97112, L97110, line("97039", 1, 10))},
+        {"lines": (L97112, L97110, line("97012", 1, 10))},
+    ),
+    case(
+        "medicare-contractor-priced",
+        {"lines": (L97112, L97110, line("97799", 1, 10))},
+        {"lines": (L97112, AMA_97110, line("97799", 1, 10)), "payer": COMMERCIAL},
     ),
     case(
         "ot-code-by-pt",
@@ -809,6 +849,86 @@ CASES = [
             "note": note(includes_progress_report=True),
         },
         {"note": note(includes_progress_report=True)},
+    ),
+    named(
+        "progress-report-due",
+        "the-payers-own-interval",
+        {"payer": replace(MEDICARE, progress_report_visits=4)},  # day 4 since the 4/6 report
+        {"payer": replace(MEDICARE, progress_report_visits=5)},
+    ),
+    named(
+        "progress-report-due",
+        "calendar-days",
+        {"payer": replace(MEDICARE, progress_report_days=9)},  # 4/6 to 4/15
+        {"payer": replace(MEDICARE, progress_report_days=10)},
+    ),
+    named(
+        "progress-report-due",
+        "a-payer-without-an-interval",
+        {"history": NINE_DAYS},
+        {"history": NINE_DAYS, "payer": replace(MEDICARE, progress_report_visits=None)},
+    ),
+    # the payer's plan-of-care and certification rules (§6.10)
+    named(
+        "poc-missing",
+        "a-payer-that-needs-no-plan",
+        {"plan_of_care": None},
+        {"plan_of_care": None, "payer": replace(MEDICARE, requires_plan_of_care=False)},
+    ),
+    named(
+        "poc-recert-due",
+        "the-payers-certification-period",
+        {"payer": replace(MEDICARE, certification_days=88)},  # 2026-03-02 to 05-29: 89 days
+        {"payer": replace(MEDICARE, certification_days=89)},
+    ),
+    named(
+        "poc-cert-late",
+        "a-payer-that-asks-no-certification",
+        {"plan_of_care": plan(certified_on=None)},
+        {
+            "plan_of_care": plan(certified_on=None),
+            "payer": replace(MEDICARE, certification_days=None),
+        },
+    ),
+    # referral, visits a year, prior authorization (§6.10)
+    named(
+        "referral-missing",
+        "plan-names-no-referring-physician",
+        {"payer": REFERRAL_PAYER},
+        {"payer": REFERRAL_PAYER, "plan_of_care": plan(certified_by_name="Dr. Jordan Avery")},
+    ),
+    named("referral-missing", "the-payer-needs-none", {"payer": REFERRAL_PAYER}, {}),
+    case(
+        "visit-limit-exceeded",
+        {"payer": LIMITED, "visits_this_year": 30},
+        {"payer": LIMITED, "visits_this_year": 29},
+    ),
+    named(
+        "auth-missing",
+        "none-on-file",
+        {"payer": AUTH_PAYER},
+        {"payer": AUTH_PAYER, "authorizations": (AUTH,)},
+    ),
+    named("auth-missing", "the-payer-needs-none", {"payer": AUTH_PAYER}, {}),
+    named("auth-outside-dates", "starts-the-next-day", auth(start_date=date(2026, 4, 16)), auth()),
+    named(
+        "auth-outside-dates",
+        "ended-the-day-before",
+        auth(end_date=date(2026, 4, 14)),
+        auth(end_date=date(2026, 4, 30)),
+    ),
+    case("auth-visits-exceeded", auth(visits_before=12), auth(visits_before=9)),
+    case(
+        "auth-units-exceeded",
+        auth(units=(("97112", 10),), units_before=(("97112", 9),)),  # 9 + 2 billed today
+        auth(units=(("97112", 10),), units_before=(("97112", 8),)),
+    ),
+    named("auth-ending", "the-last-two-visits", auth(visits_before=10), auth(visits_before=9)),
+    named(
+        "auth-ending",
+        "a-week-before-the-end",
+        auth(end_date=DOS + timedelta(days=7)),
+        auth(end_date=DOS + timedelta(days=8)),
     ),
     # one claim per patient per day (§10.1)
     named(
@@ -1928,3 +2048,37 @@ def test_twelve_meaningful_words_without_skilled_need_are_thin_only_for_the_miss
     finding = only(make_claim(note=note(medical_necessity=statement)), "necessity-thin")
     assert "meaningful words" not in finding.message
     assert "no words stating skilled need" in finding.message
+
+
+# --- services with 0 units keep their minutes (docs/billing-rules.md §1, §10.11) -------------------
+
+THREE_WAY_TIE = (line("97110", 1, 8), line("97112", 1, 8))
+
+
+def test_a_three_way_tie_billed_as_the_engine_shares_it_is_clean() -> None:
+    """24 minutes of three codes at 8 each earn 2 units: two codes get one each and the third,
+    at 0 units, is not a claim line, but its 8 minutes are still the day's."""
+    claim = make_claim(lines=THREE_WAY_TIE, unbilled_minutes=(("97140", 8, 0),))
+    assert not {"units-total-over", "units-unsupported"} & set(rule_ids(claim))
+
+
+def test_without_the_unbilled_minutes_the_same_lines_are_over() -> None:
+    claim = make_claim(lines=THREE_WAY_TIE)
+    assert {"units-total-over", "units-unsupported"} <= set(rule_ids(claim))
+
+
+def test_a_service_cut_to_0_units_whose_minutes_earn_a_unit_is_below_supported() -> None:
+    claim = make_claim(lines=(L97112,), unbilled_minutes=(("97110", 15, 0),))
+    assert "units-below-supported" in rule_ids(claim)
+
+
+def test_a_blocked_code_brings_no_minutes_to_the_day() -> None:
+    """97750 is not separately reportable with the evaluation (§5.1): its minutes do not count
+    toward the other timed codes' units."""
+    claim = make_claim(
+        lines=(line("97161", 1, 40), line("97110", 1, 10)),
+        unbilled_minutes=(("97750", 20, 0),),
+        documented_codes=("97161", "97110", "97750"),
+    )
+    found = set(rule_ids(claim))
+    assert not {"units-below-supported", "units-unsupported", "units-total-over"} & found

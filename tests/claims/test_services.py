@@ -16,7 +16,7 @@ from claims.services import (
     claims_bulk_approve,
     flag_settle,
 )
-from coding.models import FeeScheduleEntry, RelativeValue
+from coding.models import FeeYear, RelativeValue
 from coding.pricing import PriceLine, PricingRequest, RvuSplit, compute_expected_amount
 from tests.claims.test_review import make_claim
 from tests.conftest import make_clinic, make_member
@@ -97,9 +97,9 @@ def test_a_reviewers_change_of_units_is_priced_as_it_is_not_pro_rata(
     )
     line.refresh_from_db()
     rvu = RelativeValue.objects.get(billing_code="97110", year=claim.date_of_service.year)
-    fee = FeeScheduleEntry.objects.get(
-        payer=claim.payer, billing_code="97110", year=claim.date_of_service.year
-    ).allowed_amount
+    # Medicare's amount: the RVUs at national GPCIs (the test clinic has no locality) x CF.
+    cf = FeeYear.objects.get(year=claim.date_of_service.year).conversion_factor
+    fee = ((rvu.work_rvu + rvu.pe_rvu + rvu.mp_rvu) * cf).quantize(Decimal("0.01"))
     expected = compute_expected_amount(
         PricingRequest(
             lines=(

@@ -83,9 +83,10 @@ def test_the_page_lists_the_clinics_patients_and_the_live_panel_reads_none(
     data = post_data(patient, membership(pt, clinic), [("97112", "24", ""), ("97110", "23", "")])
     client.post(reverse("session-suggest"), data, HTTP_HX_REQUEST="true")
     # Session, user, memberships; the patient; the diagnoses (form); the code tables' stamp
-    # (the tables are cached per process); the plans, visits, year's claims and diagnoses of
-    # the facts builder: never the clinic's list of patients.
-    with django_assert_max_num_queries(10) as captured:
+    # (the tables are cached per process); the plans, visits, year's claims, diagnoses and
+    # (a KX payer) the therapy amount used elsewhere of the facts builder: never the clinic's
+    # list of patients.
+    with django_assert_max_num_queries(11) as captured:
         client.post(reverse("session-suggest"), data, HTTP_HX_REQUEST="true")
     assert not [q for q in captured.captured_queries if '"last_name" AS' in q["sql"]]
 
@@ -435,17 +436,15 @@ def test_an_edit_of_the_code_tables_is_seen_on_the_next_request(
     client_for: Any, pt: Any, clinic: Any, patient: Any
 ) -> None:
     """The code tables are cached per process behind a version stamp that every write changes
-    (coding.refcache): a fee edited in the admin shows in the very next panel."""
-    from coding.models import FeeScheduleEntry
+    (coding.refcache): an RVU edited in the admin prices the very next panel."""
+    from coding.models import RelativeValue
 
     data = post_data(patient, membership(pt, clinic), [("97140", "15", "")])
     client = client_for(pt)
     before = client.post(reverse("session-suggest"), data).content.decode()
-    fee = FeeScheduleEntry.objects.get(
-        payer__name="Medicare Part B", billing_code="97140", year=timezone.localdate().year
-    )
-    assert f"${fee.allowed_amount}" in before
-    fee.allowed_amount = Decimal("41.23")
-    fee.save()
+    assert 'data-testid="expected-total">$27.72' in before  # (0.43 + 0.39 + 0.01) x 33.4009
+    rvu = RelativeValue.objects.get(billing_code="97140", year=timezone.localdate().year)
+    rvu.work_rvu = Decimal("0.50")
+    rvu.save()
     after = client.post(reverse("session-suggest"), data).content.decode()
-    assert 'data-testid="expected-total">$41.23' in after
+    assert 'data-testid="expected-total">$30.06' in after  # (0.50 + 0.39 + 0.01) x 33.4009

@@ -15,6 +15,8 @@ from django.test import Client
 from django.urls import reverse
 
 from coding.admin import BillingCodeAdmin
+from coding.imports.base import ImportPlan, import_run
+from coding.imports.registry import IMPORTERS
 from coding.models import (
     BillingCode,
     EditPair,
@@ -22,13 +24,14 @@ from coding.models import (
     FeeYear,
     Icd10Code,
     Icd10Term,
+    ImportKind,
     Modifier,
     Pairing,
     Payer,
     RelativeValue,
     UnitLimit,
 )
-from coding.services import icd10_load, ptp_import, reference_load
+from coding.services import icd10_load, reference_load
 from tests.conftest import TEST_ICD10
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -78,10 +81,13 @@ def test_loading_the_reference_data_twice_changes_nothing(reference: None) -> No
 def test_a_second_load_keeps_what_an_admin_edited(reference: None) -> None:
     BillingCode.objects.filter(code="97110").update(short_name="Ther ex (edited)")
     fee = FeeScheduleEntry.objects.get(
-        payer__name="Medicare Part B", year=2026, billing_code="97110"
+        payer__name="Demo Commercial PPO", year=2026, billing_code="97110"
     )
     fee.allowed_amount = Decimal("30.00")
     fee.save()
+    limit = UnitLimit.objects.get(billing_code="97110", effective=dt.date(2026, 10, 1))
+    limit.max_units = 5
+    limit.save()
     BillingCode.objects.filter(code="97799").delete()
 
     reference_load()
@@ -89,7 +95,43 @@ def test_a_second_load_keeps_what_an_admin_edited(reference: None) -> None:
     assert BillingCode.objects.get(code="97110").short_name == "Ther ex (edited)"
     fee.refresh_from_db()
     assert fee.allowed_amount == Decimal("30.00")
+    limit.refresh_from_db()
+    assert limit.max_units == 5  # an edited figure stays, even where the file has another
     assert BillingCode.objects.filter(code="97799").exists()  # a missing row comes back
+
+
+def test_a_load_corrects_unedited_rows_that_an_earlier_version_shipped(reference: None) -> None:
+    """Databases loaded before December 2026 hold guessed edit-pair dates and made-up rows: a
+    load brings rows nobody edited up to date and removes the ones no longer shipped, and
+    keeps what an admin changed (docs/billing-rules.md §5.2)."""
+    from coding.services import EARLIER_SHIPPED_SOURCE
+
+    guessed = EditPair.objects.create(
+        column1_id="97161", column2_id="97750", effective=dt.date(2017, 1, 1),
+        modifier_indicator=1, source=f"{EARLIER_SHIPPED_SOURCE}5.1 (NCCI XI §P)",
+    )  # fmt: skip
+    kept = EditPair.objects.create(
+        column1_id="97161", column2_id="97755", effective=dt.date(2017, 1, 1),
+        modifier_indicator=1, source=f"{EARLIER_SHIPPED_SOURCE}5.1 (NCCI XI §P)",
+    )  # fmt: skip
+    kept.modifier_indicator = 0  # an admin corrected this one by hand
+    kept.save()
+    stale = EditPair.objects.get(column1="97163", column2="97161", effective=dt.date(2020, 10, 1))
+    EditPair.objects.filter(pk=stale.pk).update(modifier_indicator=1)  # as an old version had it
+    imported = EditPair.objects.create(
+        column1_id="97530", column2_id="97150", effective=dt.date(2026, 10, 1),
+        modifier_indicator=1, source="CMS PTP 2026 Q4 import",
+    )  # fmt: skip
+
+    report = reference_load()
+
+    assert not EditPair.objects.filter(pk=guessed.pk).exists()
+    assert EditPair.objects.filter(pk=kept.pk).exists()
+    assert EditPair.objects.filter(pk=imported.pk).exists()  # imports are not ours to remove
+    stale.refresh_from_db()
+    assert stale.modifier_indicator == 0
+    assert report.removed["edit pairs"] == 1
+    assert report.updated["edit pairs"] == 1
 
 
 @pytest.mark.parametrize(
@@ -125,50 +167,63 @@ def test_the_icd10_search_helpers_match_prefixes_and_words(reference: None) -> N
     ) == ["M25.561"]
 
 
-# ---- the CMS PTP file -----------------------------------------------------------------------
+# ---- the CMS PTP file (coding/imports/ptp.py; the other layouts: test_imports.py) ---------
+
+
+def ptp_load(name: str) -> ImportPlan:
+    return import_run(
+        importer=IMPORTERS[ImportKind.PTP],
+        lines=ptp_lines(name),
+        release="sample",
+        effective=dt.date(2026, 7, 1),
+        file_name=name,
+        sha256="0" * 64,
+        user=None,
+    )
 
 
 def test_importing_a_ptp_file_adds_updates_and_skips_unknown_codes(reference: None) -> None:
     before = EditPair.objects.count()
 
-    report = ptp_import(lines=ptp_lines("ptp_sample.txt"), source="CMS PTP sample")
+    plan = ptp_load("ptp_sample.txt")
 
-    assert report.errors == []
-    assert (report.created, report.updated, report.skipped_unknown_codes) == (2, 1, 1)
+    assert plan.errors == []
+    counts = plan.counts()
+    assert (counts["add"], counts["update"], counts["skip"]) == (2, 1, 1)
     assert EditPair.objects.count() == before + 2
     added = EditPair.objects.get(column1="97530", column2="97750")
     assert added.effective == dt.date(2026, 7, 1)
     assert added.deletion is None
     assert added.modifier_indicator == 1
-    assert added.source == "CMS PTP sample"
+    assert added.source == "CMS practitioner PTP edits sample"
     historic = EditPair.objects.get(column1="97140", column2="20560")
     assert historic.deletion == dt.date(2002, 12, 31) and historic.modifier_indicator == 9
-    updated = EditPair.objects.get(column1="97163", column2="97162")
+    updated = EditPair.objects.get(column1="97163", column2="97162", effective=dt.date(2017, 1, 1))
     assert updated.deletion == dt.date(2026, 12, 31)
     assert updated.rationale == "Mutually exclusive procedures"
     assert not EditPair.objects.filter(column1="99213").exists()
 
 
 def test_importing_the_same_ptp_file_again_changes_nothing(reference: None) -> None:
-    ptp_import(lines=ptp_lines("ptp_sample.txt"), source="CMS PTP sample")
+    ptp_load("ptp_sample.txt")
     pairs = EditPair.objects.count()
     history = EditPair.history.count()
 
-    report = ptp_import(lines=ptp_lines("ptp_sample.txt"), source="CMS PTP sample")
+    counts = ptp_load("ptp_sample.txt").counts()
 
-    assert (report.created, report.updated, report.unchanged) == (0, 0, 3)
+    assert (counts["add"], counts["update"], counts["unchanged"]) == (0, 0, 3)
     assert (EditPair.objects.count(), EditPair.history.count()) == (pairs, history)
 
 
 def test_a_malformed_ptp_row_aborts_the_import_with_nothing_written(reference: None) -> None:
     before = snapshot()
 
-    report = ptp_import(lines=ptp_lines("ptp_malformed.txt"), source="bad")
+    plan = ptp_load("ptp_malformed.txt")
 
-    assert len(report.errors) == 2
-    assert report.errors[0].startswith("line 4:") and "YYYYMMDD" in report.errors[0]
-    assert "modifier indicator '5'" in report.errors[1]
-    assert report.created == 0
+    assert len(plan.errors) == 2
+    assert plan.errors[0].startswith("line 4:") and "YYYYMMDD" in plan.errors[0]
+    assert "modifier indicator '5'" in plan.errors[1]
+    assert plan.record is None
     assert snapshot() == before
 
 
@@ -177,7 +232,7 @@ def test_the_import_ptp_command_reports_and_refuses_a_malformed_file(
 ) -> None:
     call_command("import_ptp", str(DATA / "ptp_sample.txt"))
     assert "2 added, 1 updated, 0 unchanged, 1 skipped" in capsys.readouterr().out
-    with pytest.raises(CommandError, match="Nothing imported"):
+    with pytest.raises(CommandError, match="Nothing loaded"):
         call_command("import_ptp", str(DATA / "ptp_malformed.txt"))
 
 

@@ -49,6 +49,10 @@ DATA = Path(__file__).resolve().parents[2] / "coding" / "data"
         ("seed article (§9)", "seed article"),
         ("§6.2", ""),
         ("CMS PTP sample", "CMS PTP sample"),
+        (
+            "CMS practitioner MUE table. Copy: someone/repo:data/mue.csv@3d64 (MUE-2026Q4)",
+            "CMS practitioner MUE table",
+        ),
         ("demo data: 80% of Medicare 2026", "demo data: 80% of Medicare 2026"),
         ("", ""),
     ],
@@ -58,10 +62,21 @@ def test_sources_name_the_manuals_and_drop_our_own_sections(stored: str, shown: 
 
 
 @pytest.mark.parametrize(
-    "name", ["modifiers.csv", "unit_limits.csv", "edit_pairs.csv", "fees.csv", "pairings.csv"]
+    "name",
+    [
+        "modifiers.csv",
+        "unit_limits.csv",
+        "edit_pairs.csv",
+        "fees.csv",
+        "pairings.csv",
+        "rvus.csv",
+        "gpcis.csv",
+        "fee_years.csv",
+    ],
 )
 def test_no_shipped_source_shows_a_section_sign_or_our_file(name: str) -> None:
     with (DATA / name).open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
             shown = source_plain(row["source"])
             assert "§" not in shown and "billing-rules" not in shown, (row["source"], shown)
+            assert "@" not in shown and ".csv" not in shown, (row["source"], shown)

@@ -52,7 +52,9 @@ def test_a_therapist_finds_gait_training_by_live_search_and_reads_its_page(
     expect(units.locator("tbody tr")).to_have_count(9)
     expect(units.locator("tbody tr").nth(1)).to_contain_text("8–22")
     expect(page.get_by_test_id("modifier-GP")).to_contain_text("GP")
-    expect(page.get_by_test_id("fee-medicare-part-b")).to_contain_text("$29.06")
+    # The demo clinic bills Medicare in Sacramento: (0.45 × 1.036 + 0.41 × 1.163 + 0.01 × 0.536)
+    # × $33.4009, not the national $29.06.
+    expect(page.get_by_test_id("fee-medicare-part-b")).to_contain_text("$31.68")
     expect(page.get_by_test_id("fees")).to_contain_text("Fees 2026")
     shot(page, "code-97116")
 

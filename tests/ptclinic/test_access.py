@@ -160,13 +160,25 @@ def test_a_user_without_a_clinic_is_told_so(client_for: Any, db: None) -> None:
 # ---- nothing leaks across clinics -----------------------------------------------------------
 
 # URL arguments that name one clinic's records; every other argument is shared reference data.
-CLINIC_RECORDS = {"patient_id", "plan_id", "session_id", "claim_id", "flag_id", "line_id"}
+CLINIC_RECORDS = {
+    "patient_id",
+    "plan_id",
+    "session_id",
+    "claim_id",
+    "flag_id",
+    "line_id",
+    "authorization_id",
+}
 
 
 @pytest.fixture
 def clinic_a_records(reference: None, clinic: Clinic) -> dict[str, int]:
-    """A patient with a plan, a session and a claim with a line and a flag, in `clinic`."""
+    """A patient with a plan, an authorization, a session and a claim with a line and a flag,
+    in `clinic`."""
+    import datetime as dt
+
     from claims.models import ClaimFlag, PlanOfCare
+    from claims.patient_services import authorization_create
     from tests.claims.test_review import make_claim
 
     therapist = make_member(clinic, Role.THERAPIST)
@@ -175,7 +187,15 @@ def clinic_a_records(reference: None, clinic: Clinic) -> dict[str, int]:
     assert plan is not None
     flag = ClaimFlag.objects.filter(claim=claim).first()
     assert flag is not None
+    authorization = authorization_create(
+        patient=claim.patient,
+        payer=claim.payer,
+        number="A-1",
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 12, 31),
+    )
     return {
+        "authorization_id": authorization.pk,
         "patient_id": claim.patient_id,
         "plan_id": plan.pk,
         "session_id": claim.sessions.get().pk,

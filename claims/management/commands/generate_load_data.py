@@ -132,11 +132,10 @@ class _Engines:
         codes = {c for c, _ in rows}
         facts = facts_without_patient(
             ref=ref,
-            payer=ref.payers[payer.pk],
+            payer=ref.payer(payer.pk, day),
             date_of_service=day,
             credential="PTA" if pta else "PT",
             codes=codes,
-            icd={},
             ytd_before=Decimal(10**6) if kx else Decimal(0),
         )
         return draft_claim(
@@ -144,7 +143,7 @@ class _Engines:
                 facts=facts,
                 services=tuple(Service(c, m, m if pta else 0, pta) for c, m in rows),
                 prices=ref.prices(payer.pk, day, codes),
-                terms=ref.payers[payer.pk].terms,
+                terms=ref.payer(payer.pk, day).terms,
             )
         )
 
@@ -154,7 +153,8 @@ class _Engines:
         plain = self._draft(payer, year, pta, rows, kx=False)
         if not plain.lines or plain.blocked:
             return None
-        with_kx = self._draft(payer, year, pta, rows, kx=True) if payer.kx_applies else plain
+        kx_applies = self.ref.payer(payer.pk, dt.date(year, 7, 1)).rules.kx_applies
+        with_kx = self._draft(payer, year, pta, rows, kx=True) if kx_applies else plain
 
         def lines(draft: DraftClaim) -> tuple[_Line, ...]:
             return tuple(
@@ -471,7 +471,7 @@ class Command(BaseCommand):
             payer = visit.patient.primary_payer
             if (visit.patient.pk, visit.day.year) != current:
                 current, ytd = (visit.patient.pk, visit.day.year), Decimal(0)
-            if payer.kx_applies:
+            if engines.ref.payer(payer.pk, visit.day).rules.kx_applies:
                 threshold = engines.thresholds.get(visit.day.year)
                 visit.kx = threshold is not None and ytd + visit.computed.total > threshold
                 ytd += visit.computed.total

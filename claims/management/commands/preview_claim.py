@@ -69,7 +69,7 @@ def preview(document: Any) -> DraftClaim:
         raise CommandError(f"unknown field(s): {', '.join(unknown)}")
     ref = ReferenceFacts.current()
     day = _date(document, "date_of_service", required=True)
-    payer = _payer(ref, document.get("payer"))
+    payer = _payer(ref, document.get("payer"), day)
     clinician = document.get("clinician", "PT")
     if clinician not in ("PT", "PTA"):
         raise CommandError('clinician must be "PT" or "PTA"')
@@ -165,12 +165,12 @@ def _bad_date(name: str) -> dt.date:
     raise CommandError(f"{name} must be a date as YYYY-MM-DD")
 
 
-def _payer(ref: ReferenceFacts, name: Any) -> Any:
+def _payer(ref: ReferenceFacts, name: Any, day: dt.date | None) -> Any:
     if not isinstance(name, str) or not name.strip():
         raise CommandError('payer is required: a payer name, e.g. "Medicare Part B"')
     for pk, payer_name in ref.payer_names.items():
         if payer_name.lower() == name.strip().lower():
-            return ref.payers[pk]
+            return ref.payer(pk, day or dt.date.today())  # the rules in force that day
     raise CommandError(
         f"unknown payer {name!r}; known: {', '.join(sorted(ref.payer_names.values()))}"
     )

@@ -1,14 +1,16 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from coding.services import ICD10_DATASET, icd10_load, reference_load
+from coding.icd10_sets import SetFilesMissing, shipped_sets
+from coding.services import icd10_load, reference_load
 
 
 class Command(BaseCommand):
     help = (
-        "Load the reference data shipped in coding/data/ and the ICD-10-CM code set. Idempotent: "
-        "rows already in the database (perhaps edited by an admin) are kept as they are."
+        "Load the reference data shipped in coding/data/ and the ICD-10-CM code sets (FY2025 "
+        "and FY2026). Idempotent: rows already in the database (perhaps edited by an admin) "
+        "are kept as they are, and an earlier ICD-10-CM load is brought up to date."
     )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -16,11 +18,15 @@ class Command(BaseCommand):
         report = reference_load()
         for line in report.lines():
             self.stdout.write(f"  {line}")
-        added = icd10_load()
-        if added:
-            self.stdout.write(f"  ICD-10-CM: {added} codes loaded from {ICD10_DATASET}")
+        try:
+            changed = icd10_load()
+        except SetFilesMissing as error:
+            raise CommandError(str(error)) from error
+        sets = ", ".join(s.source for s in shipped_sets())
+        if changed:
+            self.stdout.write(f"  ICD-10-CM: {changed} codes added or brought up to date ({sets})")
         else:
-            self.stdout.write("  ICD-10-CM: already loaded")
+            self.stdout.write(f"  ICD-10-CM: already loaded ({sets})")
         self.stdout.write(
             self.style.SUCCESS(f"Reference data ready ({time.perf_counter() - started:.1f} s).")
         )

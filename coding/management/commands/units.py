@@ -6,7 +6,7 @@ applies them."""
 import datetime as dt
 import json
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -40,7 +40,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         ref = ReferenceFacts.current()
         day = self._day(options["date"])
-        payer = self._payer(ref, options["payer"], options["method"])
+        payer = self._payer(ref, options["payer"], options["method"], day)
         services = self._services(ref, options["services"])
         codes = [s.code for s in services]
         facts = facts_without_patient(
@@ -70,7 +70,9 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError(f"--date must be YYYY-MM-DD (got {raw!r})") from None
 
-    def _payer(self, ref: ReferenceFacts, name: str | None, method: str | None) -> PayerFacts:
+    def _payer(
+        self, ref: ReferenceFacts, name: str | None, method: str | None, day: dt.date
+    ) -> PayerFacts:
         if name is None:
             # No payer: the method asked for (CMS by default), no cap, no fees.
             return PayerFacts(
@@ -80,11 +82,11 @@ class Command(BaseCommand):
             )
         for pk, payer_name in ref.payer_names.items():
             if payer_name.lower() == name.lower():
-                found = ref.payers[pk]
+                found = ref.payer(pk, day)  # the payer's rules in force on the date
                 if method is None:
                     return found
                 rules_payer = rules.Payer(**{**asdict(found.rules), "unit_method": Method(method)})
-                return PayerFacts(pk=pk, rules=rules_payer, terms=found.terms)
+                return replace(found, rules=rules_payer)
         known = ", ".join(sorted(ref.payer_names.values()))
         raise CommandError(f"Unknown payer {name!r}; known payers: {known}")
 
