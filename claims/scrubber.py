@@ -1211,14 +1211,14 @@ def _check_units(ctx: _Context) -> UnitsResult | None:
     )
     # A documented service with 0 units still brings its minutes to the day; one that a billed
     # code blocks (§5.1) does not.
+    # (Who furnished those minutes does not matter here: they bring no line to put CQ on.)
     blocked = _blockers(ctx)
-    unbilled: dict[str, tuple[int, int]] = {}
-    for code, minutes, pta in claim.unbilled_minutes:
+    unbilled: dict[str, int] = {}
+    for code, minutes, _pta in claim.unbilled_minutes:
         if code in billed or code in blocked or code not in ctx.facts or minutes < 0:
             continue
-        before = unbilled.get(code, (0, 0))
-        unbilled[code] = (before[0] + minutes, before[1] + pta)
-    for code, (minutes, pta) in unbilled.items():
+        unbilled[code] = unbilled.get(code, 0) + minutes
+    for code, minutes in unbilled.items():
         billed[code] = 0
         services += (
             ServiceInput(
@@ -1226,7 +1226,6 @@ def _check_units(ctx: _Context) -> UnitsResult | None:
                 minutes=minutes,
                 timed=ctx.facts[code].timed,
                 always_therapy=ctx.facts[code].always_therapy,
-                pta_minutes=min(pta, minutes),
             ),
         )
     impossible = False

@@ -2082,3 +2082,23 @@ def test_a_blocked_code_brings_no_minutes_to_the_day() -> None:
     )
     found = set(rule_ids(claim))
     assert not {"units-below-supported", "units-unsupported", "units-total-over"} & found
+
+
+def test_two_sessions_minutes_of_an_unbilled_code_add_up() -> None:
+    """Two sittings of 4 minutes of 97140 (§10.1) are 8 minutes of the day: with 97110 and
+    97112 at 8 each, the 24 minutes earn the 2 units billed."""
+    claim = make_claim(lines=THREE_WAY_TIE, unbilled_minutes=(("97140", 4, 0), ("97140", 4, 0)))
+    assert not {"units-total-over", "units-unsupported"} & set(rule_ids(claim))
+
+
+def test_an_unknown_or_billed_code_among_the_unbilled_is_passed_over() -> None:
+    claim = make_claim(
+        lines=THREE_WAY_TIE,
+        unbilled_minutes=(("97110", 30, 0), ("99999", 30, 0), ("97140", 8, 0)),
+    )
+    assert not {"units-total-over", "units-unsupported"} & set(rule_ids(claim))
+
+
+def test_a_line_billed_over_its_minutes_is_still_flagged_beside_an_unbilled_code() -> None:
+    claim = make_claim(lines=(line("97110", 3, 8),), unbilled_minutes=(("97140", 5, 0),))
+    assert "units-unsupported" in rule_ids(claim)

@@ -321,3 +321,48 @@ def test_importing_pricing_does_not_load_django() -> None:
         "sys.exit(f'django loaded: {loaded[:3]}' if loaded else 0)"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
+
+
+# --- the Medicare amount at a locality (docs/billing-rules.md §8, §10.13) ------------------------
+
+
+def test_the_locality_amount_is_each_rvu_times_its_gpci_times_the_conversion_factor() -> None:
+    from coding.pricing import Gpci, locality_fee
+
+    rvu = RvuSplit(Decimal("0.45"), Decimal("0.41"), Decimal("0.01"))  # 97110, RVU26C
+    sacramento = Gpci(Decimal("1.036"), Decimal("1.163"), Decimal("0.536"))
+    fee, adjusted = locality_fee(rvu, sacramento, Decimal("33.4009"))
+    # (0.4662 + 0.47683 + 0.00536) x 33.4009 = 31.6771… → 31.68
+    assert fee == Decimal("31.68")
+    assert adjusted == RvuSplit(Decimal("0.46620"), Decimal("0.47683"), Decimal("0.00536"))
+
+
+def test_the_national_amount_rounds_half_up_to_cents() -> None:
+    from coding.pricing import NATIONAL_GPCI, locality_fee
+
+    # 0.05 x 0.5 = 0.025 exactly: half up gives 0.03 (banker's rounding would give 0.02)
+    fee, _ = locality_fee(
+        RvuSplit(Decimal("0.05"), Decimal(0), Decimal(0)), NATIONAL_GPCI, Decimal("0.5")
+    )
+    assert fee == Decimal("0.03")
+    assert NATIONAL_GPCI.work == NATIONAL_GPCI.pe == NATIONAL_GPCI.mp == Decimal(1)
+
+
+def test_the_locality_pe_share_weighs_the_pe_gpci() -> None:
+    from coding.pricing import Gpci, locality_fee
+
+    rvu = RvuSplit(Decimal("1"), Decimal("1"), Decimal("0"))
+    _, adjusted = locality_fee(rvu, Gpci(Decimal(1), Decimal(3), Decimal(1)), Decimal(1))
+    assert adjusted.pe_share == Decimal("0.75")
+
+
+def test_the_formula_is_written_out_with_its_inputs() -> None:
+    from coding.pricing import Gpci, locality_fee_text
+
+    text = locality_fee_text(
+        RvuSplit(Decimal("0.45"), Decimal("0.41"), Decimal("0.01")),
+        Gpci(Decimal("1.036"), Decimal("1.163"), Decimal("0.536")),
+        Decimal("33.4009"),
+        Decimal("31.68"),
+    )
+    assert text == ("(0.45 × 1.036 + 0.41 × 1.163 + 0.01 × 0.536) × $33.4009 = $31.68 per unit")
