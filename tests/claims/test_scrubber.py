@@ -2050,7 +2050,7 @@ def test_twelve_meaningful_words_without_skilled_need_are_thin_only_for_the_miss
     assert "no words stating skilled need" in finding.message
 
 
-# --- services with 0 units keep their minutes (docs/billing-rules.md §1, §10.11) -------------------
+# --- services with 0 units keep their minutes (docs/billing-rules.md §1, §10.11) ---------------
 
 THREE_WAY_TIE = (line("97110", 1, 8), line("97112", 1, 8))
 
