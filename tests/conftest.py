@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -206,3 +207,35 @@ def make_payer(
 
 def membership(user: Any, clinic: Clinic) -> Membership:
     return Membership.objects.get(user=user, clinic=clinic, role=Role.THERAPIST)
+
+
+def shared_path(*parts: str) -> Path:
+    """A file of the workplace's shared CMS figures or fixtures (``../shared`` beside the
+    repository, or ``PTCLINIC_SHARED_DIR``): read by tests, never copied into the repository.
+    Where the folder is not on this machine the test is skipped, saying why."""
+    import os
+
+    from django.conf import settings
+
+    roots = [
+        os.environ.get("PTCLINIC_SHARED_DIR", ""),
+        str(Path(settings.BASE_DIR).parent / "shared"),
+    ]
+    for root in roots:
+        if root and (Path(root) / parts[0]).is_dir():
+            return Path(root).joinpath(*parts)
+    pytest.skip(f"the shared folder ({'/'.join(parts)}) is not on this machine")
+
+
+class SharedFile:
+    """A shared file named at import time and looked up when a test reads it (`shared_path`):
+    any Path method or attribute works on it."""
+
+    def __init__(self, *parts: str) -> None:
+        self.parts = parts
+
+    def __fspath__(self) -> str:
+        return str(shared_path(*self.parts))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(shared_path(*self.parts), name)

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 
 from claims.facts import ClaimSpec, claim_context
 from claims.scrubber import VisitNote
@@ -19,14 +18,13 @@ from coding.imports.icd10 import chapter_of
 from coding.imports.registry import IMPORTERS, importer_for
 from coding.models import Icd10Code, Icd10Release, Icd10Term, ImportKind, ImportRecord
 from coding.services import diagnoses_check
-from tests.conftest import make_patient
+from tests.conftest import SharedFile, make_patient
 
 pytestmark = pytest.mark.usefixtures("reference")
 
 DATA = Path(__file__).resolve().parent / "data"
-FIXTURES = Path(settings.BASE_DIR).parent / "shared" / "fixtures"
-REAL_ADDENDA = FIXTURES / "icd10cm_order_addenda_2027.txt"
-REAL_ORDER = FIXTURES / "icd10cm_order_2026_april.excerpt.txt"
+REAL_ADDENDA = SharedFile("fixtures", "icd10cm_order_addenda_2027.txt")
+REAL_ORDER = SharedFile("fixtures", "icd10cm_order_2026_april.excerpt.txt")
 SMALL_ADDENDA = DATA / "icd10cm_addenda_2027_small.txt"
 SMALL_ORDER = DATA / "icd10cm_order_2027_small.txt"
 

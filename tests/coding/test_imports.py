@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from coding import refcache
@@ -25,13 +24,13 @@ from coding.models import (
     RelativeValue,
     UnitLimit,
 )
+from tests.conftest import SharedFile
 
 DATA = Path(__file__).resolve().parent / "data"
-FIXTURES = Path(settings.BASE_DIR).parent / "shared" / "fixtures"
-REAL_PPRRVU = FIXTURES / "PPRRVU2026_Jul_nonQPP.descriptors-omitted.csv"
-REAL_GPCI = FIXTURES / "GPCI2026.csv"
-REAL_MUE = FIXTURES / "MCR_MUE_PractitionerServices_Eff_07-01-2026.excerpt.csv"
-REAL_PTP = FIXTURES / "ccipra-v322r0-f1.excerpt.txt"
+REAL_PPRRVU = SharedFile("fixtures", "PPRRVU2026_Jul_nonQPP.descriptors-omitted.csv")
+REAL_GPCI = SharedFile("fixtures", "GPCI2026.csv")
+REAL_MUE = SharedFile("fixtures", "MCR_MUE_PractitionerServices_Eff_07-01-2026.excerpt.csv")
+REAL_PTP = SharedFile("fixtures", "ccipra-v322r0-f1.excerpt.txt")
 
 JULY = dt.date(2026, 7, 1)
 

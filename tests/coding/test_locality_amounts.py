@@ -6,7 +6,6 @@ from the shared CMS figures themselves, not from the app's tables."""
 import csv
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +13,8 @@ import pytest
 from claims.facts import ReferenceFacts
 from coding.models import Payer, PayerKind
 from ptclinic.models import Clinic
-from tests.conftest import make_clinic
+from tests.conftest import make_clinic, shared_path
 
-FIGURES = Path(__file__).resolve().parents[2].parent / "shared" / "domain" / "data"
 DAY = dt.date(2026, 6, 15)
 LOCALITIES = [
     ("01112", "05"),  # San Francisco, CA: high PE GPCI
@@ -28,7 +26,7 @@ LOCALITIES = [
 
 
 def _csv(name: str) -> list[dict[str, str]]:
-    with (FIGURES / name).open(newline="", encoding="utf-8") as f:
+    with shared_path("domain", "data", name).open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 
