@@ -35,16 +35,26 @@ from claims.models import (
     Claim,
     ClaimLine,
     ClaimStatus,
+    Patient,
     PlanOfCare,
     SessionService,
     TherapyAmountUsed,
 )
 from claims.models import TreatmentSession as SessionModel
 from claims.pipeline import CodePrice, PayerTerms, Service
+from claims.submission.readiness import (
+    ClinicianRecord,
+    ClinicRecord,
+    PatientRecord,
+    PayerRecord,
+    PlanRecord,
+    billing_gaps,
+)
 from coding import refcache
 from coding.icd10 import Icd10Facts
 from coding.models import (
     BillingCode,
+    ChargeMasterEntry,
     EditPair,
     FeeScheduleEntry,
     FeeYear,
@@ -67,7 +77,7 @@ from coding.pricing import (
 )
 from coding.selectors import icd10_facts
 from coding.units import Method
-from ptclinic.models import Clinic
+from ptclinic.models import Clinic, Membership
 
 HISTORY_VISITS = 60  # earlier visits looked at: enough for copied notes and progress reports
 MEMO_LIMIT = 20_000  # memoised pair/limit look-ups kept by a long-lived (cached) copy
@@ -143,11 +153,14 @@ class ReferenceFacts:
     icd_releases: list[tuple[int, dt.date, dt.date]]
     payer_kinds: dict[int, str] = field(default_factory=dict)
     areas: dict[int, PriceArea] = field(default_factory=dict)
+    clinic_records: dict[int, ClinicRecord] = field(default_factory=dict)
+    payer_records: dict[int, PayerRecord] = field(default_factory=dict)
     _fees: dict[tuple[int, int], dict[str, tuple[Decimal, bool]]] = field(default_factory=dict)
     _rvus: dict[int, dict[str, list[RvuRow]]] = field(default_factory=dict)
     _gpcis: dict[int, dict[tuple[str, str], tuple[str, GpciFactors]]] = field(default_factory=dict)
     _fee_years: dict[int, set[int]] = field(default_factory=dict)
     _memo: dict[tuple[object, ...], tuple[object, ...]] = field(default_factory=dict)
+    _charges: dict[int, dict[str, list[tuple[dt.date, Decimal]]]] = field(default_factory=dict)
 
     @classmethod
     def current(cls) -> ReferenceFacts:
@@ -195,6 +208,12 @@ class ReferenceFacts:
             "billing_code_id", "effective", "max_units", "mai"
         ):
             limits[code].append((effective, max_units, mai))
+        clinic_rows = list(
+            Clinic.objects.values_list(
+                "pk", "medicare_mac", "medicare_locality", "qualifying_apm",
+                "npi", "tax_id", "address_line1", "city", "state", "zip_code", "medicare_mac",
+            )
+        )  # fmt: skip
         dated: dict[int, list[PayerRule]] = defaultdict(list)
         for rule in PayerRule.objects.order_by("payer_id", "effective"):
             dated[rule.payer_id].append(rule)
@@ -221,12 +240,9 @@ class ReferenceFacts:
                 )
             ),
             payer_kinds={p.pk: p.kind for p in payer_rows},
-            areas={
-                pk: PriceArea(mac, locality, apm)
-                for pk, mac, locality, apm in Clinic.objects.values_list(
-                    "pk", "medicare_mac", "medicare_locality", "qualifying_apm"
-                )
-            },
+            areas={row[0]: PriceArea(*row[1:4]) for row in clinic_rows},
+            clinic_records={row[0]: ClinicRecord(*row[4:]) for row in clinic_rows},
+            payer_records={p.pk: PayerRecord(p.kind, p.payer_id) for p in payer_rows},
         )
 
     def payer(self, payer_id: int, day: dt.date) -> PayerFacts:
@@ -268,20 +284,51 @@ class ReferenceFacts:
     ) -> dict[str, CodePrice]:
         """Fee per unit and RVUs per code for the payer on ``day`` (§8, §10.13): for Medicare
         the amount at the clinic's locality from the RVUs, GPCIs and conversion factor in
-        force; for other payers their fee schedule for the year."""
+        force; for other payers their fee schedule for the year. With a clinic, each code's
+        billed charge per unit too (the clinic's charge master on ``day``)."""
+        found: dict[str, CodePrice]
         if self.payer_kinds.get(payer_id) == "medicare":
             area = self.areas.get(clinic_id) if clinic_id is not None else None
-            return {code: self._medicare_price(code, day, area) for code in codes}
-        fees = self._fee_rows(payer_id, day.year)
-        rvus = self.rvus_on(day)
-        return {
-            code: CodePrice(
-                fee=fees[code][0] if code in fees else None,
-                rvu=rvus[code].split if code in rvus else None,
-                demo=code in fees and fees[code][1],
-            )
-            for code in codes
-        }
+            found = {code: self._medicare_price(code, day, area) for code in codes}
+        else:
+            fees = self._fee_rows(payer_id, day.year)
+            rvus = self.rvus_on(day)
+            found = {
+                code: CodePrice(
+                    fee=fees[code][0] if code in fees else None,
+                    rvu=rvus[code].split if code in rvus else None,
+                    demo=code in fees and fees[code][1],
+                )
+                for code in codes
+            }
+        if clinic_id is None:
+            return found
+        charges = self.charges(clinic_id, day)
+        return {code: replace(price, charge=charges.get(code)) for code, price in found.items()}
+
+    def charges(self, clinic_id: int, day: dt.date) -> dict[str, Decimal]:
+        """The clinic's charge per unit of each code on ``day``: the latest entry of its charge
+        master that took effect by then (a code without one has no charge)."""
+        if clinic_id not in self._charges:
+            rows: dict[str, list[tuple[dt.date, Decimal]]] = defaultdict(list)
+            for code, effective, charge in (
+                ChargeMasterEntry.objects.filter(clinic_id=clinic_id)
+                .order_by("billing_code_id", "effective")
+                .values_list("billing_code_id", "effective", "charge")
+            ):
+                rows[code].append((effective, charge))
+            self._charges[clinic_id] = dict(rows)
+        key = ("charges", clinic_id, day)
+        if len(self._memo) > MEMO_LIMIT:
+            self._memo.clear()
+        if key not in self._memo:
+            in_force: dict[str, Decimal] = {}
+            for code, dated in self._charges[clinic_id].items():
+                taken = [charge for effective, charge in dated if effective <= day]
+                if taken:
+                    in_force[code] = taken[-1]
+            self._memo[key] = (in_force,)
+        return self._memo[key][0]  # type: ignore[return-value]
 
     def _fee_rows(self, payer_id: int, year: int) -> dict[str, tuple[Decimal, bool]]:
         if (payer_id, year) not in self._fees:
@@ -409,6 +456,48 @@ def fee_table(
     return {pk: ref.prices(pk, day, wanted, clinic_id=clinic_id) for pk in ref.payer_kinds}
 
 
+class ChargeRow(NamedTuple):
+    code: str
+    name: str
+    charge: Decimal | None  # in force on the day
+    highest_allowed: Decimal | None  # the highest payer amount per unit at the clinic
+    highest_payer: str
+
+    @property
+    def below_allowed(self) -> bool:
+        return (
+            self.charge is not None
+            and self.highest_allowed is not None
+            and self.charge < self.highest_allowed
+        )
+
+
+def charge_table(*, clinic_id: int, day: dt.date) -> list[ChargeRow]:
+    """Each billable code's charge on ``day`` beside the highest amount a payer allows for it
+    at the clinic (the charge master page, billing-rules §11.2)."""
+    ref = ReferenceFacts.current()
+    codes = sorted(ref.codes)
+    charges = ref.charges(clinic_id, day)
+    table = fee_table(codes=codes, day=day, clinic_id=clinic_id)
+    rows = []
+    for code in codes:
+        best: tuple[Decimal, str] | None = None
+        for payer_id, prices in table.items():
+            fee = prices[code].fee
+            if fee is not None and (best is None or fee > best[0]):
+                best = (fee, ref.payer_names.get(payer_id, ""))
+        rows.append(
+            ChargeRow(
+                code,
+                ref.names.get(code, ""),
+                charges.get(code),
+                best[0] if best else None,
+                best[1] if best else "",
+            )
+        )
+    return rows
+
+
 def _payer_facts(payer: Payer, rule: PayerRule | None) -> PayerFacts:
     """The payer with one of its dated rules (§6.10); without any, the defaults of
     `rules.Payer`: CMS units, a plan of care needed, nothing else."""
@@ -466,6 +555,7 @@ class ClaimSpec:
     session_id: int | None = None
     documented_codes: tuple[str, ...] = ()  # a stored claim's: its sessions' service codes
     clinic_id: int | None = None  # whose Medicare locality prices the claim (§10.13)
+    therapist_id: int | None = None  # the claim's clinician (membership): its NPI is sent
 
 
 class PlanRow(NamedTuple):
@@ -476,6 +566,7 @@ class PlanRow(NamedTuple):
     status: str
     discharged_on: dt.date | None
     certified_by_name: str = ""
+    certified_by_npi: str = ""
 
 
 @dataclass(frozen=True)
@@ -680,10 +771,11 @@ def claims_context(
         .order_by("start_date", "id")
         .values_list(
             "patient_id", "pk", "start_date", "certified_on", "cert_through", "status",
-            "discharged_on", "certified_by_name",
+            "discharged_on", "certified_by_name", "certified_by_npi",
         )
     ):  # fmt: skip
         plans[patient_id].append(PlanRow(*plan))
+    records = _billing_records(specs)
     visits: dict[int, list[_Visit]] = defaultdict(list)
     for patient_id, session_id, claim_id, day, necessity, progress, payer_id in (
         SessionModel.objects.filter(patient__in=patients)
@@ -746,9 +838,49 @@ def claims_context(
                 icd=icd,
                 with_prices=with_prices,
                 coverage=coverage,
+                records=records,
             )
         )
     return contexts
+
+
+@dataclass
+class _BillingRecords:
+    patients: dict[int, PatientRecord]
+    clinicians: dict[int, ClinicianRecord]
+
+
+def _billing_records(specs: Sequence[ClaimSpec]) -> _BillingRecords:
+    """The patients' and clinicians' fields a claim must carry (§11.1): two queries."""
+    patients = {
+        pk: PatientRecord(*fields)
+        for pk, *fields in Patient.objects.filter(
+            pk__in={s.patient_id for s in specs}
+        ).values_list(
+            "pk", "sex", "address_line1", "city", "state", "zip_code", "member_id",
+            "relationship", "subscriber_first_name", "subscriber_last_name",
+            "subscriber_date_of_birth",
+        )
+    }  # fmt: skip
+    clinicians = {}
+    wanted = {s.therapist_id for s in specs if s.therapist_id is not None}
+    if wanted:
+        for pk, first, last, username, npi, credential, s_first, s_last, s_npi in (
+            Membership.objects.filter(pk__in=wanted).values_list(
+                "pk", "user__first_name", "user__last_name", "user__username", "npi",
+                "credential", "supervisor__user__first_name", "supervisor__user__last_name",
+                "supervisor__npi",
+            )
+        ):  # fmt: skip
+            supervisor = f"{s_first or ''} {s_last or ''}".strip()
+            clinicians[pk] = ClinicianRecord(
+                name=f"{first} {last}".strip() or username,
+                npi=npi,
+                is_assistant=credential == "PTA",
+                supervisor_name=supervisor or ("a PT" if s_npi is not None else ""),
+                supervisor_npi=s_npi or "",
+            )
+    return _BillingRecords(patients, clinicians)
 
 
 def claim_context(spec: ClaimSpec, **kwargs: object) -> ClaimContext:
@@ -930,6 +1062,7 @@ def _context(
     icd: Icd10Facts,
     with_prices: bool,
     coverage: _CoverageFacts,
+    records: _BillingRecords | None = None,
 ) -> ClaimContext:
     day = spec.date_of_service
     payer = ref.payer(spec.payer_id, day)
@@ -1008,7 +1141,7 @@ def _context(
         same_day=[
             rules.SameDayClaim(c.pk, c.status, tuple(sorted(codes_of.get(c.pk, ()))))
             for c in claims
-            if c.date_of_service == day and c.pk != claim_id
+            if c.date_of_service == day and c.pk != claim_id and c.status != "voided"
         ],
         today=today,
         icd=icd,
@@ -1019,6 +1152,18 @@ def _context(
         authorizations=_authorizations(spec, claim_id, mine, coverage, visits),
         visits_this_year=len(this_year),
     )
+    if records is not None and spec.clinic_id is not None:
+        facts = replace(
+            facts,
+            billing_gaps=billing_gaps(
+                clinic=ref.clinic_records.get(spec.clinic_id, ClinicRecord()),
+                patient=records.patients.get(spec.patient_id, PatientRecord()),
+                payer=ref.payer_records.get(spec.payer_id, PayerRecord(kind="")),
+                clinician=records.clinicians.get(spec.therapist_id or 0),
+                plan=PlanRecord(plan.certified_by_name, plan.certified_by_npi) if plan else None,
+                plan_required=payer.rules.requires_plan_of_care,
+            ),
+        )
     prices = ref.prices(spec.payer_id, day, codes, clinic_id=spec.clinic_id) if with_prices else {}
     return ClaimContext(
         facts=facts,
@@ -1099,6 +1244,7 @@ def facts_without_patient(
         missing_reference=missing_reference(
             ref, payer, date_of_service, diagnoses=bool(diagnoses), fees=fees, clinic_id=clinic_id
         ),
+        charges_checked=clinic_id is not None and fees,
         documented_codes=tuple(dict.fromkeys(codes if documented is None else documented)),
         authorizations=tuple(authorizations),
         visits_this_year=visits_this_year,

@@ -457,6 +457,7 @@ class SessionEntry:
                     session_id=session_id,
                     ref=ref,
                     clinic_id=therapist.clinic_id,
+                    therapist_id=therapist.pk,
                 )
             except ValueError as error:
                 self.engine_error = f"The minutes cannot be right: {error}."

@@ -19,7 +19,7 @@ from simple_history.models import HistoricalRecords
 from claims.scrubber import RECERT_WARNING_DAYS
 from coding.models import BillingCode, Payer
 from ptclinic.models import Clinic, Membership
-from ptclinic.validators import validate_npi
+from ptclinic.validators import validate_npi, validate_phone, validate_state, validate_zip
 
 MAX_MINUTES = 1440
 MAX_DIAGNOSES = 12
@@ -43,6 +43,21 @@ class PatientQuerySet(ClinicScopedQuerySet):
         return self.filter(cond)
 
 
+class Sex(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+    UNKNOWN = "U", "Unknown"
+
+
+class Relationship(models.TextChoices):
+    """The patient's relationship to the insured (X12 individual relationship codes)."""
+
+    SELF = "18", "Self"
+    SPOUSE = "01", "Spouse"
+    CHILD = "19", "Child"
+    OTHER = "G8", "Other"
+
+
 class Patient(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
     first_name = models.CharField(max_length=80)
@@ -51,6 +66,32 @@ class Patient(models.Model):
     mrn = models.CharField("MRN", max_length=30, help_text="Medical record number in this clinic.")
     primary_payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="+")
     member_id = models.CharField("member ID", max_length=40, blank=True)
+    sex = models.CharField(max_length=1, choices=Sex.choices, blank=True)
+    address_line1 = models.CharField("street address", max_length=55, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=55, blank=True)
+    city = models.CharField(max_length=30, blank=True)
+    state = models.CharField(max_length=2, blank=True, validators=[validate_state])
+    zip_code = models.CharField("ZIP code", max_length=10, blank=True, validators=[validate_zip])
+    phone = models.CharField(max_length=20, blank=True, validators=[validate_phone])
+    # The insured, when it is not the patient (a spouse's or a parent's plan).
+    relationship = models.CharField(
+        "patient's relationship to the insured",
+        max_length=2,
+        choices=Relationship.choices,
+        default=Relationship.SELF,
+    )
+    subscriber_first_name = models.CharField("insured's first name", max_length=80, blank=True)
+    subscriber_last_name = models.CharField("insured's last name", max_length=80, blank=True)
+    subscriber_date_of_birth = models.DateField("insured's date of birth", null=True, blank=True)
+    subscriber_sex = models.CharField(
+        "insured's sex", max_length=1, choices=Sex.choices, blank=True
+    )
+    group_number = models.CharField("group number", max_length=50, blank=True)
+    # Kept for later (coordination of benefits is not sent yet).
+    secondary_payer = models.ForeignKey(
+        Payer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    secondary_member_id = models.CharField("secondary member ID", max_length=40, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -318,10 +359,29 @@ class SessionService(models.Model):
 
 
 class ClaimStatus(models.TextChoices):
+    """Where a claim is in its life (`claims.lifecycle` says which moves are allowed)."""
+
     NEEDS_REVIEW = "needs_review", "Needs review"
     RETURNED = "returned", "Returned to therapist"
     APPROVED = "approved", "Approved"
+    SUBMITTED = "submitted", "Submitted"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    PAID = "paid", "Paid"
+    PARTLY_PAID = "partly_paid", "Partly paid"
+    DENIED = "denied", "Denied"
+    VOIDED = "voided", "Voided"
 
+
+class FrequencyCode(models.TextChoices):
+    """Claim frequency (837P CLM05-3, CMS-1500 box 22)."""
+
+    ORIGINAL = "1", "Original"
+    REPLACEMENT = "7", "Replacement of an earlier claim"
+    VOID = "8", "Void of an earlier claim"
+
+
+OPEN_STATUSES = (ClaimStatus.NEEDS_REVIEW, ClaimStatus.RETURNED)
 
 # The review queue's order: claims with open errors first, then by date of service and id. One
 # expression for the queue's ORDER BY and for the indexes that serve it (PostgreSQL uses an
@@ -338,7 +398,8 @@ class ClaimQuerySet(ClinicScopedQuerySet):
         )
 
     def open(self) -> ClaimQuerySet:
-        return self.exclude(status=ClaimStatus.APPROVED)
+        """Claims still being worked before they are sent: needs review or returned."""
+        return self.filter(status__in=OPEN_STATUSES)
 
     def needing_review(self) -> ClaimQuerySet:
         return self.filter(status=ClaimStatus.NEEDS_REVIEW)
@@ -379,6 +440,23 @@ class Claim(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     override_reason = models.TextField(blank=True)
+    total_charge = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="What the clinic bills: the lines' charges from its charge master.",
+    )
+    frequency_code = models.CharField(
+        max_length=1, choices=FrequencyCode.choices, default=FrequencyCode.ORIGINAL
+    )
+    payer_claim_number = models.CharField(
+        "payer's claim number",
+        max_length=50,
+        blank=True,
+        help_text="The number the payer gave the claim (its remittance): a replacement or void "
+        "names it.",
+    )
     version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
@@ -415,7 +493,13 @@ class Claim(models.Model):
 
     @property
     def is_read_only(self) -> bool:
-        return self.status == ClaimStatus.APPROVED
+        return self.status not in OPEN_STATUSES
+
+    @property
+    def control_number(self) -> str:
+        """The patient control number sent as CLM01 and box 26; the payer's remittance returns
+        it, which is how a payment finds its claim."""
+        return f"PTC{self.pk}"
 
     @property
     def day_sessions(self) -> list[TreatmentSession]:
@@ -438,6 +522,13 @@ class ClaimLine(models.Model):
         default=False, help_text="Furnished in whole or part by a PT assistant (CQ, §10.2)."
     )
     expected_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    charge = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Units × the clinic's charge for the code on the date of service.",
+    )
     suggested_units = models.PositiveSmallIntegerField()
     suggested_amount = models.DecimalField(
         max_digits=10,
@@ -525,6 +616,8 @@ class AccessKind(models.TextChoices):
     PATIENT = "patient", "Patient record"
     CLAIM = "claim", "Claim"
     SESSION = "session", "Treatment session"
+    CLAIM_FILE = "claim_file", "Claim file (837P)"
+    CLAIM_FORM = "claim_form", "Claim form (CMS-1500)"
 
 
 class AccessEvent(models.Model):
@@ -549,3 +642,105 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} opened {self.kind} {self.object_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ClaimEvent(models.Model):
+    """One move of a claim in its life: from which status to which, who, when and why. Rows are
+    only ever added (`claims.services` writes them with each move)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=ClaimStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=ClaimStatus.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+    batch_file = models.ForeignKey(
+        "BatchFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["claim", "at"])]
+
+    def __str__(self) -> str:
+        return f"Claim {self.claim_id}: {self.from_status or 'new'} → {self.to_status}"
+
+
+class BatchStatus(models.TextChoices):
+    BUILDING = "building", "Building"
+    READY = "ready", "Ready"
+    INVALID = "invalid", "Failed validation"
+
+
+class ClaimBatch(models.Model):
+    """An owner's send-out: the approved claims picked, written as one 837P file per payer."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="batches")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=BatchStatus.choices, default=BatchStatus.BUILDING
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="How the claims were picked.")
+    claim_count = models.PositiveIntegerField(default=0)
+    total_charge = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    left_out = models.JSONField(
+        default=list, blank=True, help_text="Claims picked but not sent, each with why."
+    )
+
+    objects = ClinicScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "claim batches"
+        indexes = [models.Index(fields=["clinic", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Batch {self.pk} ({self.created_at:%Y-%m-%d})"
+
+
+class BatchFile(models.Model):
+    """One payer's 837P file of a batch. Its id is the file's interchange, group and
+    transaction control number (unique for the submitter, whichever host wrote it)."""
+
+    batch = models.ForeignKey(ClaimBatch, on_delete=models.CASCADE, related_name="files")
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="+")
+    claims = models.ManyToManyField(Claim, through="BatchClaim", related_name="batch_files")
+    file = models.FileField(upload_to="claim-files/", blank=True)
+    valid = models.BooleanField(default=False)
+    errors = models.JSONField(default=list, blank=True, help_text="The validator's sentences.")
+    claim_count = models.PositiveIntegerField(default=0)
+    total_charge = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    production = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["batch", "payer__name"]
+
+    def __str__(self) -> str:
+        return f"837P {self.pk} for {self.payer}"
+
+    @property
+    def filename(self) -> str:
+        return f"837P-{self.batch_id}-{self.pk}.txt"
+
+
+class BatchClaim(models.Model):
+    """A claim as it was sent in a file: its frequency code and charge then."""
+
+    batch_file = models.ForeignKey(BatchFile, on_delete=models.CASCADE, related_name="entries")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="sent")
+    frequency_code = models.CharField(max_length=1, choices=FrequencyCode.choices)
+    total_charge = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["batch_file", "claim"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch_file", "claim"], name="batch_claim_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim {self.claim_id} in file {self.batch_file_id}"

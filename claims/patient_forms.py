@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import MAX_DIAGNOSES, Authorization, Patient, PlanOfCare, TherapyAmountUsed
-from claims.patient_services import diagnosis_titles
+from claims.patient_services import PATIENT_BILLING_FIELDS, diagnosis_titles
 from coding.models import BillingCode, Payer
 from coding.services import diagnoses_check
 from ptclinic.models import Clinic
@@ -29,8 +29,16 @@ class DateInput(forms.DateInput):
 class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Patient
-        fields = ["first_name", "last_name", "date_of_birth", "mrn", "primary_payer", "member_id"]
-        widgets = {"date_of_birth": DateInput()}
+        fields = [
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "mrn",
+            "primary_payer",
+            "member_id",
+            *PATIENT_BILLING_FIELDS,
+        ]
+        widgets = {"date_of_birth": DateInput(), "subscriber_date_of_birth": DateInput()}
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -40,6 +48,26 @@ class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
         payer.queryset = Payer.objects.order_by("name")  # type: ignore[attr-defined]
         payer.empty_label = "Choose a payer"  # type: ignore[attr-defined]
         self.fields["member_id"].help_text = "As printed on the insurance card."
+        self.fields["relationship"].required = False  # empty: the patient is the insured
+        self.fields["secondary_payer"].queryset = Payer.objects.order_by("name")  # type: ignore[attr-defined]
+        self.fields["state"].widget.attrs.update(maxlength="2", autocapitalize="characters")
+        self.fields["zip_code"].widget.attrs["inputmode"] = "numeric"
+        self.fields["phone"].widget.attrs["inputmode"] = "tel"
+
+    def clean_state(self) -> str:
+        return str(self.cleaned_data["state"]).upper()
+
+    def clean_relationship(self) -> str:
+        return str(self.cleaned_data.get("relationship") or "18")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("relationship", "18") == "18":
+            for name in ("subscriber_first_name", "subscriber_last_name"):
+                data[name] = ""
+            data["subscriber_date_of_birth"] = None
+            data["subscriber_sex"] = ""
+        return data
 
     def clean_mrn(self) -> str:
         # The database constraint is per clinic, which this form does not show; check it here so

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,11 +21,13 @@ from claims.facts import ClaimSpec, ReferenceFacts, claim_context
 from claims.models import (
     Authorization,
     AuthorizedUnits,
+    Claim,
     Patient,
     PlanOfCare,
     PlanStatus,
     TherapyAmountUsed,
 )
+from claims.scrubbing import claims_scrub
 from coding.models import BillingCode, Icd10Code, Payer
 from coding.modifiers import KxFacts, kx_needed
 from coding.services import diagnoses_check
@@ -50,7 +53,9 @@ def patient_create(
     mrn: str,
     primary_payer: Payer,
     member_id: str = "",
+    **billing: Any,
 ) -> Patient:
+    """A new patient; ``billing``: the fields a claim carries (`PATIENT_BILLING_FIELDS`)."""
     with transaction.atomic():
         patient = Patient(
             clinic=clinic,
@@ -61,9 +66,38 @@ def patient_create(
             primary_payer=primary_payer,
             member_id=member_id,
         )
+        _set_billing(patient, billing)
         patient.full_clean()
         patient.save()
     return patient
+
+
+# What a claim carries about the patient and the insured (billing-rules §11.1).
+PATIENT_BILLING_FIELDS = (
+    "sex",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "zip_code",
+    "phone",
+    "relationship",
+    "subscriber_first_name",
+    "subscriber_last_name",
+    "subscriber_date_of_birth",
+    "subscriber_sex",
+    "group_number",
+    "secondary_payer",
+    "secondary_member_id",
+)
+
+
+def _set_billing(patient: Patient, billing: dict[str, Any]) -> None:
+    unknown = set(billing) - set(PATIENT_BILLING_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a patient billing field: {', '.join(sorted(unknown))}")
+    for name, value in billing.items():
+        setattr(patient, name, value)
 
 
 def patient_update(
@@ -75,7 +109,10 @@ def patient_update(
     mrn: str,
     primary_payer: Payer,
     member_id: str = "",
+    **billing: Any,
 ) -> Patient:
+    """Save the patient's details; their open claims are scrubbed again, so a finding about a
+    missing address or member id goes once it is filled in (§11.1)."""
     with transaction.atomic():
         patient.first_name = first_name
         patient.last_name = last_name
@@ -83,8 +120,14 @@ def patient_update(
         patient.mrn = mrn
         patient.primary_payer = primary_payer
         patient.member_id = member_id
+        _set_billing(patient, billing)
         patient.full_clean()
         patient.save()
+        open_claims = list(
+            Claim.objects.filter(patient=patient).open().values_list("pk", flat=True)
+        )
+        if open_claims:
+            claims_scrub(open_claims, reason="Re-scrubbed after the patient's details changed")
     return patient
 
 

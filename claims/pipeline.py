@@ -66,6 +66,12 @@ class CodePrice:
     rvu: RvuSplit | None = None
     basis: str = ""  # how the fee was found, with its inputs (e.g. the locality formula)
     demo: bool = False  # a made-up demo amount, not a real fee
+    charge: Decimal | None = None  # what the clinic bills per unit (its charge master)
+
+
+def line_charge(price: CodePrice, units: int) -> Decimal | None:
+    """A claim line's billed charge: its units times the clinic's charge for the code."""
+    return None if price.charge is None else (price.charge * units).quantize(CENT)
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,7 @@ class DraftLine:
     change_reason: str = ""
     short_name: str = ""
     kept_off: str = ""  # why a true block keeps the line off the claim (billing-rules §5.1)
+    charge: Decimal | None = None  # units × the clinic's charge (None: no charge set)
 
     @property
     def changed(self) -> bool:
@@ -171,6 +178,13 @@ class DraftClaim:
     @property
     def total_units(self) -> int:
         return sum(line.units for line in self.lines)
+
+    @property
+    def total_charge(self) -> Decimal | None:
+        """What the clinic bills for the day; None while a line has no charge."""
+        if any(line.charge is None for line in self.lines):
+            return None
+        return sum((line.charge or Decimal(0) for line in self.lines), Decimal("0.00"))
 
     @property
     def blocked(self) -> bool:
@@ -334,7 +348,14 @@ def draft_claim(request: DraftRequest) -> DraftClaim:
         codes=codes,
         terms=request.terms,
     )
-    lines = tuple(replace(line, amount=amounts.get(line.key)) for line in billed)
+    lines = tuple(
+        replace(
+            line,
+            amount=amounts.get(line.key),
+            charge=line_charge(_price(request, line.code), line.units),
+        )
+        for line in billed
+    )
     for code in dict.fromkeys(line.code for line in billed):
         basis = _price(request, code).basis
         if basis:
@@ -375,6 +396,7 @@ def draft_claim(request: DraftRequest) -> DraftClaim:
             if s.code not in {line.code for line in lines}
         ),
         kx=replace(facts.kx, this_visit_allowed=pricing.total) if facts.kx else None,
+        line_charges=tuple(rules.LineCharge(line.code, line.charge, line.amount) for line in lines),
     )
     return DraftClaim(
         lines=lines,

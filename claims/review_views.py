@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
-from claims import services
+from claims import lifecycle, services
 from claims.facts import authorization_lines
 from claims.filters import ClaimReviewFilter
 from claims.models import AccessKind, Claim, ClaimFlag, ClaimLine, ClaimStatus, FlagStatus
@@ -363,6 +363,8 @@ def _detail(
         "return_form": forms.get("return") or ReturnForm(initial=initial),
         "can_decide": claim.status == ClaimStatus.NEEDS_REVIEW,
         "timeline": _timeline(claim),
+        "life_actions": lifecycle.owner_actions(claim.status),
+        "events": claim.events.select_related("user", "batch_file"),
         # The authorization line, for a claim whose payer asked for one when it was saved: from
         # the facts builder as they are now, like the flags a re-scrub keeps current.
         "authorization_line": authorization_lines([claim]).get(claim.pk, "")

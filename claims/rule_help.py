@@ -32,6 +32,7 @@ class Family(StrEnum):
     PROGRESS_REPORTS = "Progress reports"
     COVERAGE = "Referrals, visit limits and authorizations"
     FILING = "Filing and duplicates"
+    SUBMISSION = "Claim data and charges"
     REFERENCE = "Reference data"
     OTHER = "Other checks"  # only for a rule that has no help text yet
 
@@ -59,6 +60,10 @@ _NCCI = (
     "rehabilitation), and the CMS procedure-to-procedure edit tables"
 )
 _KX = "CMS Medicare Claims Processing Manual, chapter 5, sections 10.2 and 10.3"
+_CLAIM_FORMAT = (
+    "The X12 837P professional claim (version 005010X222A1) and the NUCC instructions for the "
+    "1500 claim form"
+)
 _PAYER_RULES = "The payer's own rules, as the clinic keeps them on the payers page"
 _PAYER_AUTH = "The payer's prior authorization rules, as the clinic keeps them on the payers page"
 _FILING = (
@@ -584,6 +589,33 @@ _HELP: dict[str, RuleHelp] = {
         "Check whether an exception applies (for example a delay caused by the payer) and "
         "document it; otherwise expect the claim to be denied.",
         _FILING,
+    ),
+    # --- what the claim must carry to be sent -----------------------------------------------------
+    "claim-data-missing": RuleHelp(
+        Family.SUBMISSION,
+        "An electronic claim (837P) and the paper form (CMS-1500) must name the clinic with its "
+        "NPI, tax id and street address, the patient with sex, address and member ID, the "
+        "insured when it is someone else, the payer's electronic id, the treating clinician's "
+        "NPI (a PT assistant's claims carry the supervising PT's) and the certifying physician "
+        "as referring provider. A claim missing any of them is rejected by the clearinghouse "
+        "before a payer sees it, so it is flagged here, naming the record and the fields.",
+        "Fill in the fields on the record named, then rescrub the claim.",
+        _CLAIM_FORMAT,
+    ),
+    "charge-missing": RuleHelp(
+        Family.SUBMISSION,
+        "Every claim line states what the clinic charges: its units times the clinic's own "
+        "price for the code, from the clinic's charge master on the date of service. This code "
+        "has no price there for that date.",
+        "Add the code to the charge master (Charges page) from a date on or before the visit.",
+        _CLAIM_FORMAT,
+    ),
+    "charge-below-allowed": RuleHelp(
+        Family.SUBMISSION,
+        "Payers pay the lower of what the clinic charges and what they allow. A charge below "
+        "the payer's allowed amount leaves the difference unpaid on every claim.",
+        "Set the clinic's charge for the code at or above the highest amount its payers allow.",
+        _CLAIM_FORMAT,
     ),
     # --- reference data -------------------------------------------------------------------------
     "reference-not-loaded": RuleHelp(

@@ -288,6 +288,27 @@ class Authorization:
 
 
 @dataclass(frozen=True)
+class LineCharge:
+    """A claim line's billed charge (units × the clinic's charge; None: none set) beside the
+    amount the payer is expected to allow (docs/billing-rules.md §11.2)."""
+
+    code: str
+    charge: Decimal | None
+    allowed: Decimal | None
+
+
+@dataclass(frozen=True)
+class BillingGap:
+    """Data an electronic claim or a CMS-1500 form needs and the record lacks (§11.1): whose
+    record (``holder``: "clinic", "patient", "payer", "clinician", "plan of care"), which fields,
+    and where to fill them in."""
+
+    holder: str
+    fields: tuple[str, ...]
+    where: str
+
+
+@dataclass(frozen=True)
 class SameDayClaim:
     """Another claim of the same patient on the same date of service (docs/billing-rules.md §10.1).
 
@@ -335,6 +356,11 @@ class ClaimFacts:
     # treatment days with it earlier in the calendar year (this claim's own left out).
     authorizations: tuple[Authorization, ...] = ()
     visits_this_year: int = 0
+    # What the claim must carry to be sent (§11): the records' missing fields, and each line's
+    # charge when the clinic's charge master was looked up (``charges_checked``).
+    billing_gaps: tuple[BillingGap, ...] = ()
+    charges_checked: bool = False
+    line_charges: tuple[LineCharge, ...] = ()
 
 
 # --- outputs --------------------------------------------------------------------------------------
@@ -392,6 +418,8 @@ _SRC_KX = f"{_DOC} §4 KX, §10.8"
 _SRC_SAME_DAY = f"{_DOC} §10.1 (MCPM 5 §20.2)"
 _SRC_TIMELY = f"{_DOC} §10.10 (42 CFR 424.44; MCPM 1 §70)"
 _SRC_AUTH = f"{_DOC} §6.10 (the payer's prior authorization)"
+_SRC_SEND = f"{_DOC} §11.1 (837P 005010X222A1; NUCC 1500 instructions)"
+_SRC_CHARGE = f"{_DOC} §11.2 (the clinic's charge master)"
 
 _CATALOGUE: tuple[Rule, ...] = (
     # medical necessity
@@ -584,6 +612,10 @@ _CATALOGUE: tuple[Rule, ...] = (
     # timely filing
     Rule("timely-filing-near", "Timely filing deadline near", W, _SRC_TIMELY),
     Rule("timely-filing-passed", "Timely filing deadline passed", E, _SRC_TIMELY),
+    # what the claim must carry to be sent
+    Rule("claim-data-missing", "Data the claim must carry is missing", E, _SRC_SEND),
+    Rule("charge-missing", "No charge for the code in the charge master", E, _SRC_CHARGE),
+    Rule("charge-below-allowed", "Charge below the amount the payer allows", W, _SRC_CHARGE),
     # reference data
     Rule(
         "reference-not-loaded",
@@ -760,6 +792,8 @@ def scrub(claim: ClaimFacts) -> ScrubResult:
     _check_same_day_claims(ctx)
     _check_timely_filing(ctx)
     _check_kept_off(ctx)
+    _check_billing_data(ctx)
+    _check_charges(ctx)
     _check_reference(ctx)
 
     positions = {line.code: i for i, line in reversed(list(enumerate(claim.lines)))}
@@ -2010,7 +2044,8 @@ def _check_same_day_claims(ctx: _Context) -> None:
             continue  # the caller merges an open claim of the day into one
         ctx.add(
             "same-day-claim-closed",
-            f"Claim {other.claim_id} of the same patient and date is already {other.status}: "
+            f"Claim {other.claim_id} of the same patient and date is already "
+            f"{other.status.replace('_', ' ')}: "
             "the day's timed minutes must be billed on one claim.",
             f"Make a corrected claim of claim {other.claim_id} with this session's services "
             "(units recomputed over the day's pooled minutes) instead of approving this one.",
@@ -2114,3 +2149,50 @@ def _check_reference(ctx: _Context) -> None:
             "Load the figures in force on the date of service (admin import), then rescrub; "
             "until then check the affected findings by hand.",
         )
+
+
+# --- what the claim must carry to be sent (docs/billing-rules.md §11) -----------------------------
+
+
+def _check_billing_data(ctx: _Context) -> None:
+    """One error per record that lacks what the 837P and the CMS-1500 need (§11.1)."""
+    for gap in ctx.claim.billing_gaps:
+        fields = ", ".join(gap.fields)
+        ctx.add(
+            "claim-data-missing",
+            f"The {gap.holder} record lacks what the claim must carry: {fields}. The claim "
+            "cannot be sent without it.",
+            f"Fill in {fields} on {gap.where}, then rescrub.",
+        )
+
+
+def _check_charges(ctx: _Context) -> None:
+    """Each billed code needs a charge on the date of service; a charge below the allowed
+    amount gives money away, since a payer pays the lower of the two (§11.2)."""
+    if not ctx.claim.charges_checked:
+        return
+    seen: set[str] = set()
+    for line in ctx.claim.line_charges:
+        if line.code in seen:
+            continue
+        seen.add(line.code)
+        if line.charge is None:
+            ctx.add(
+                "charge-missing",
+                f"{line.code} has no charge in the clinic's charge master on "
+                f"{ctx.claim.date_of_service:%Y-%m-%d}: the claim would go out without the "
+                "amount billed.",
+                f"Add the clinic's charge for {line.code} (from a date on or before the date of "
+                "service) on the Charges page, then rescrub.",
+                line.code,
+            )
+        elif line.allowed is not None and line.charge < line.allowed:
+            ctx.add(
+                "charge-below-allowed",
+                f"{line.code} is billed at ${line.charge:,.2f}, below the ${line.allowed:,.2f} "
+                "the payer is expected to allow: payers pay the lower of the charge and their "
+                "fee, so the difference is lost.",
+                f"Raise the clinic's charge for {line.code} to at least its highest payer's "
+                "allowed amount.",
+                line.code,
+            )

@@ -27,7 +27,6 @@ from claims.models import (
     Claim,
     ClaimFlag,
     ClaimLine,
-    ClaimStatus,
     FlagStatus,
     SessionService,
     Severity,
@@ -57,6 +56,8 @@ class ClaimRow:
     lines: list[rules.ClaimLine] = field(default_factory=list)
     documented: list[str] = field(default_factory=list)
     documented_minutes: list[tuple[str, int, int]] = field(default_factory=list)
+    therapist_id: int | None = None
+    charges: list[rules.LineCharge] = field(default_factory=list)
 
     def spec(self) -> ClaimSpec:
         return ClaimSpec(
@@ -70,12 +71,13 @@ class ClaimRow:
             claim_id=self.pk,
             documented_codes=tuple(dict.fromkeys(self.documented)),
             clinic_id=self.clinic_id,
+            therapist_id=self.therapist_id,
         )
 
 
 def _claim_rows(claim_ids: Sequence[int]) -> list[ClaimRow]:
     rows = [
-        ClaimRow(*values)
+        ClaimRow(*values[:-1], therapist_id=values[-1])
         for values in Claim.objects.filter(pk__in=claim_ids)
         .order_by("pk")
         .values_list(
@@ -89,6 +91,7 @@ def _claim_rows(claim_ids: Sequence[int]) -> list[ClaimRow]:
             "open_warnings",
             "therapist__credential",
             "diagnoses",
+            "therapist_id",
         )
     ]
     by_pk = {row.pk: row for row in rows}
@@ -126,9 +129,15 @@ def _claim_rows(claim_ids: Sequence[int]) -> list[ClaimRow]:
             "pta_minutes",
             "dx_pointers",
             "by_assistant",
+            "charge",
+            "expected_amount",
         )
     )
-    for claim_id, code, units, modifiers, minutes, pta_minutes, pointers, assistant in lines:
+    for (
+        claim_id, code, units, modifiers, minutes, pta_minutes, pointers, assistant, charge,
+        amount,
+    ) in lines:  # fmt: skip
+        by_pk[claim_id].charges.append(rules.LineCharge(code, charge, amount))
         by_pk[claim_id].lines.append(
             rules.ClaimLine(
                 code=code,
@@ -162,6 +171,9 @@ def stored_claim_facts(
             kx=replace(context.facts.kx, this_visit_allowed=claim.expected_amount or Decimal(0))
             if context.facts.kx
             else None,
+            # The lines' charges as saved (the panel's, §11.2).
+            charges_checked=True,
+            line_charges=tuple(claim.charges),
         )
         for claim, context in zip(claims, contexts, strict=True)
     ]
@@ -305,17 +317,13 @@ def _rescrub_batches(batches: list[list[int]]) -> int:
 
 
 def open_claims_rescrub(*, batch_size: int = 500, workers: int = 1) -> tuple[int, float]:
-    """Re-scrub every claim not yet approved, in batches. Returns (claims, seconds).
+    """Re-scrub every open claim (needs review or returned), in batches. Returns (claims, seconds).
 
     In patient order, so that a patient's open claims share one batch and their history is
     read once. `workers` > 1 (PostgreSQL): that many processes share the batches, each with
     its own connection; the scrubber is pure Python, so one process uses one core."""
     started = timezone.now()
-    ids = list(
-        Claim.objects.exclude(status=ClaimStatus.APPROVED)
-        .order_by("patient_id", "pk")
-        .values_list("pk", flat=True)
-    )
+    ids = list(Claim.objects.open().order_by("patient_id", "pk").values_list("pk", flat=True))
     batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
     if workers > 1 and connection.vendor == "postgresql" and len(batches) > 1:
         connections.close_all()  # a forked child must open its own connection

@@ -11,24 +11,36 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from claims import lifecycle
 from claims import scrubber as rules
 from claims.facts import ClaimContext, ClaimSpec, ReferenceFacts, claim_context
 from claims.models import (
     AccessEvent,
     Claim,
+    ClaimEvent,
     ClaimLine,
     ClaimStatus,
     Patient,
     SessionService,
     TreatmentSession,
 )
-from claims.pipeline import DraftClaim, DraftRequest, Override, Service, draft_claim, price_lines
+from claims.pipeline import (
+    CodePrice,
+    DraftClaim,
+    DraftRequest,
+    Override,
+    Service,
+    draft_claim,
+    line_charge,
+    price_lines,
+)
 from claims.scrubbing import claim_scrub
 from coding.code_groups import PT_ONLY_CODES
 from coding.models import Payer
@@ -95,6 +107,7 @@ def session_draft(
     session_id: int | None = None,
     ref: ReferenceFacts | None = None,
     clinic_id: int | None = None,
+    therapist_id: int | None = None,
 ) -> SessionDraft:
     """The claim this session makes, through the one pipeline (docs/billing-rules.md §1-§10).
 
@@ -113,6 +126,7 @@ def session_draft(
         claim_id=claim_id,
         session_id=session_id,
         clinic_id=clinic_id,
+        therapist_id=therapist_id,
     )
     context = claim_context(spec, ref=ref)
     draft = draft_claim(
@@ -179,6 +193,7 @@ def session_draft_for(
             claim_id=claim_id,
             session_id=session_id,
             clinic_id=data.patient.clinic_id,
+            therapist_id=data.therapist.pk,
         )
     except ValueError as error:
         raise ValidationError(f"The minutes cannot be right: {error}.") from error
@@ -228,6 +243,7 @@ def _write_claim(claim: Claim, data: SessionInput, result: SessionDraft, *, reas
     claim.total_units = draft.total_units
     claim.expected_amount = draft.total
     claim.expected_is_estimate = draft.is_estimate
+    claim.total_charge = draft.total_charge
     claim._change_reason = reason  # type: ignore[attr-defined]  (kept by simple-history)
     claim.full_clean()
     claim.save()
@@ -244,6 +260,7 @@ def _write_claim(claim: Claim, data: SessionInput, result: SessionDraft, *, reas
             pta_minutes=line.pta_minutes,
             by_assistant=line.by_assistant,
             expected_amount=line.amount,
+            charge=line.charge,
             suggested_units=line.suggested_units,
             suggested_amount=line.suggested_amount,
             suggested_modifiers=list(line.suggested_modifiers),
@@ -316,13 +333,17 @@ def claim_create_from_session(*, clinic: Clinic, user: Any, data: SessionInput) 
     _refuse_block(result)
     if result.joins_claim is not None:
         claim = Claim.objects.select_for_update().get(pk=result.joins_claim)
+        before = claim.status
         claim.status = ClaimStatus.NEEDS_REVIEW
         claim.version += 1
         reason = "Another session of the same day joined the claim"
     else:
         claim = Claim(clinic=clinic)
+        before = ""
         reason = "Created from the treatment session"
     _write_claim(claim, data, result, reason=reason)
+    if before != claim.status:
+        claim_event_record(claim=claim, before=before, user=user, note=reason)
     session = TreatmentSession(
         clinic=clinic,
         created_by=user,
@@ -345,8 +366,10 @@ def claim_resubmit(
     """The therapist's edit of their session whose claim is not yet approved: the pipeline runs
     again over the day's sessions and the claim goes back to "needs review"."""
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
-    if claim.status == ClaimStatus.APPROVED:
-        raise ValidationError("This claim is approved and can no longer be changed.")
+    if claim.is_read_only:
+        raise ValidationError(
+            f"This claim is {claim.get_status_display().lower()} and can no longer be changed."
+        )
     session = session or claim.sessions.order_by("pk").first()
     assert session is not None
     if session.therapist.user_id != user.pk:
@@ -355,10 +378,13 @@ def claim_resubmit(
     result = session_draft_for(data, claim_id=claim.pk, session_id=session.pk)
     _refuse_block(result)
     _write_session(session, data)
+    before = claim.status
     claim.status = ClaimStatus.NEEDS_REVIEW
     claim.submitted_at = timezone.now()
     claim.version += 1
     _write_claim(claim, data, result, reason="Edited and resubmitted by the therapist")
+    if before != claim.status:
+        claim_event_record(claim=claim, before=before, user=user, note="Resubmitted")
     return claim_scrub(claim=claim, reason="Scrubbed on resubmission")
 
 
@@ -378,6 +404,30 @@ def _locked(claim: Claim, version: int | None) -> Claim:
             f"(it is now {fresh.get_status_display().lower()}). Reload it and try again."
         )
     return fresh
+
+
+def claim_event_record(
+    *, claim: Claim, before: str, user: Any, note: str = "", batch_file: Any = None
+) -> ClaimEvent:
+    """One move of the claim's life, after the claim's status changed (§11.3)."""
+    return ClaimEvent.objects.create(
+        claim=claim,
+        from_status=before,
+        to_status=claim.status,
+        user=user,
+        note=note[:2000],
+        batch_file=batch_file,
+    )
+
+
+def _move(claim: Claim, target: str) -> str:
+    """Move the locked claim to ``target``; refuses a move its life does not allow."""
+    why = lifecycle.refusal(claim.status, target, dict(ClaimStatus.choices))
+    if why:
+        raise ValidationError(why)
+    before = claim.status
+    claim.status = target
+    return before
 
 
 def _save_decision(claim: Claim, reason: str) -> Claim:
@@ -410,12 +460,14 @@ def claim_approve(
             f"{claim.open_errors} unresolved error(s): resolve or waive them, or give a reason "
             "to approve anyway."
         )
-    claim.status = ClaimStatus.APPROVED
+    before = _move(claim, ClaimStatus.APPROVED)
     claim.decided_by = user
     claim.decided_at = timezone.now()
     claim.override_reason = override_reason
     reason = f"Approved with errors: {override_reason}" if override_reason else "Approved"
-    return _save_decision(claim, reason)
+    _save_decision(claim, reason)
+    claim_event_record(claim=claim, before=before, user=user, note=override_reason)
+    return claim
 
 
 @transaction.atomic
@@ -427,11 +479,105 @@ def claim_return(*, claim: Claim, user: Any, version: int | None, comment: str) 
         raise ValidationError("Tell the therapist what to fix.")
     if claim.status != ClaimStatus.NEEDS_REVIEW:
         raise ValidationError("Only a claim that needs review can be returned.")
-    claim.status = ClaimStatus.RETURNED
+    before = _move(claim, ClaimStatus.RETURNED)
     claim.return_comment = comment
     claim.decided_by = user
     claim.decided_at = timezone.now()
-    return _save_decision(claim, f"Returned: {comment}")
+    _save_decision(claim, f"Returned: {comment}")
+    claim_event_record(claim=claim, before=before, user=user, note=comment)
+    return claim
+
+
+@transaction.atomic
+def claim_reopen(*, claim: Claim, user: Any, version: int | None, reason: str) -> Claim:
+    """Take an approved claim that was not sent back into review."""
+    claim = _locked(claim, version)
+    reason = _required(reason, "Say why the claim goes back to review.")
+    before = _move(claim, ClaimStatus.NEEDS_REVIEW)
+    claim.decided_by, claim.decided_at = None, None
+    _save_decision(claim, f"Reopened: {reason}")
+    claim_event_record(claim=claim, before=before, user=user, note=reason)
+    return claim_scrub(claim=claim, reason="Scrubbed on reopening")
+
+
+@transaction.atomic
+def claim_mark(*, claim: Claim, user: Any, version: int | None, status: str, note: str) -> Claim:
+    """Record what the clearinghouse or payer said of a sent claim: accepted, or rejected
+    (with its reason, which the biller fixes before sending it again)."""
+    claim = _locked(claim, version)
+    if status not in (ClaimStatus.ACCEPTED, ClaimStatus.REJECTED):
+        raise ValidationError("A sent claim is marked accepted or rejected.")
+    note = note.strip()
+    if status == ClaimStatus.REJECTED and not note:
+        raise ValidationError("Give the rejection's reason, as the clearinghouse reported it.")
+    before = _move(claim, status)
+    _save_decision(claim, f"Marked {claim.get_status_display().lower()}: {note}".strip(": "))
+    claim_event_record(claim=claim, before=before, user=user, note=note)
+    return claim
+
+
+def _required(text: str, message: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ValidationError(message)
+    return text
+
+
+@transaction.atomic
+def claim_correct(
+    *, claim: Claim, user: Any, version: int | None, reason: str, payer_claim_number: str = ""
+) -> Claim:
+    """Correct a sent claim (§11.3): a rejected one goes back to review to be sent again as
+    an original; an adjudicated one as a replacement (frequency 7) naming the payer's claim
+    number. Either way it is reviewed again and its therapist may edit the session."""
+    claim = _locked(claim, version)
+    reason = _required(reason, "Say what is being corrected.")
+    plan = lifecycle.correction(claim.status, claim.frequency_code)
+    if plan is None:
+        raise ValidationError(
+            f"A claim that is {claim.get_status_display().lower()} is not corrected this way."
+        )
+    number = payer_claim_number.strip() or claim.payer_claim_number
+    if plan.needs_original_number and not number:
+        raise ValidationError(
+            "Give the payer's claim number of the original (from its remittance): a "
+            "replacement claim must name it."
+        )
+    before = _move(claim, ClaimStatus.NEEDS_REVIEW)
+    claim.frequency_code = plan.frequency_code
+    claim.payer_claim_number = number
+    claim.decided_by, claim.decided_at = None, None
+    claim.submitted_at = timezone.now()
+    label = "replacement" if plan.frequency_code == lifecycle.REPLACEMENT else "new original"
+    _save_decision(claim, f"Corrected ({label}): {reason}")
+    claim_event_record(claim=claim, before=before, user=user, note=f"Corrected: {reason}")
+    return claim_scrub(claim=claim, reason="Scrubbed on correction")
+
+
+@transaction.atomic
+def claim_void(
+    *, claim: Claim, user: Any, version: int | None, reason: str, payer_claim_number: str = ""
+) -> Claim:
+    """Cancel an adjudicated claim: it is approved as a void (frequency 8) and goes out in the
+    next file; sending it makes it voided."""
+    claim = _locked(claim, version)
+    reason = _required(reason, "Say why the claim is voided.")
+    if not lifecycle.can_void(claim.status):
+        raise ValidationError(
+            "Only a claim the payer has on file (accepted, paid or denied) can be voided; an "
+            "unsent claim is simply not sent."
+        )
+    number = _required(
+        payer_claim_number.strip() or claim.payer_claim_number,
+        "Give the payer's claim number of the claim to void.",
+    )
+    before = _move(claim, ClaimStatus.APPROVED)
+    claim.frequency_code = lifecycle.VOID
+    claim.payer_claim_number = number
+    claim.decided_by, claim.decided_at = user, timezone.now()
+    _save_decision(claim, f"Void approved: {reason}")
+    claim_event_record(claim=claim, before=before, user=user, note=f"Void: {reason}")
+    return claim
 
 
 @transaction.atomic
@@ -515,27 +661,35 @@ def claim_reprice(*, claim: Claim, changed: ClaimLine | None = None) -> Claim:
     lines = [changed if changed and line.pk == changed.pk else line for line in claim.lines.all()]
     codes = {line.billing_code_id for line in lines}
     ref = ReferenceFacts.current()
+    prices = ref.prices(claim.payer_id, claim.date_of_service, codes, clinic_id=claim.clinic_id)
     pricing, amounts = price_lines(
         [
             (str(line.pk), line.billing_code_id, line.units, "CQ" in line.modifiers)
             for line in lines
         ],
-        prices=ref.prices(claim.payer_id, claim.date_of_service, codes, clinic_id=claim.clinic_id),
+        prices=prices,
         codes=ref.codes,
         terms=ref.payer(claim.payer_id, claim.date_of_service).terms,
     )
     for line in lines:
         amount = amounts.get(str(line.pk))
+        charge = line_charge(prices.get(line.billing_code_id, CodePrice()), line.units)
         if line is changed:
             line.expected_amount = amount
+            line.charge = charge
             line.save()
-        elif line.expected_amount != amount:
+        elif (line.expected_amount, line.charge) != (amount, charge):
             line.expected_amount = amount
+            line.charge = charge
             line._change_reason = "Re-priced with the day's changed line (MPPR)"  # type: ignore[attr-defined]
-            line.save(update_fields=["expected_amount"])
+            line.save(update_fields=["expected_amount", "charge"])
     claim.total_units = sum(line.units for line in lines)
     claim.expected_amount = pricing.total
     claim.expected_is_estimate = pricing.is_estimate or not pricing.complete
+    charges = [line.charge for line in lines]
+    claim.total_charge = (
+        None if None in charges else sum((c or Decimal(0) for c in charges), Decimal("0.00"))
+    )
     return claim
 
 

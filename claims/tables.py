@@ -19,6 +19,13 @@ STATUS_BADGE = {
     ClaimStatus.NEEDS_REVIEW: "text-bg-primary",
     ClaimStatus.RETURNED: "text-bg-warning",
     ClaimStatus.APPROVED: "text-bg-success",
+    ClaimStatus.SUBMITTED: "text-bg-info",
+    ClaimStatus.ACCEPTED: "text-bg-info",
+    ClaimStatus.REJECTED: "text-bg-danger",
+    ClaimStatus.PAID: "text-bg-success",
+    ClaimStatus.PARTLY_PAID: "text-bg-warning",
+    ClaimStatus.DENIED: "text-bg-danger",
+    ClaimStatus.VOIDED: "text-bg-secondary",
 }
 
 BULK_FORM_ID = "bulk-approve"

@@ -106,8 +106,10 @@ def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
             object_id=session.pk,
             path=request.get_full_path(),
         )
-    if claim.status == ClaimStatus.APPROVED:
-        raise PermissionDenied("This claim is approved: it can no longer be changed.")
+    if claim.is_read_only:
+        raise PermissionDenied(
+            f"This claim is {claim.get_status_display().lower()}: it can no longer be changed."
+        )
     _check_patient_in_clinic(request)
     data = request.POST if request.method == "POST" else session_as_data(session)
     entry = SessionEntry(

@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from coding.models import (
     BillingCode,
+    ChargeMasterEntry,
     EditPair,
     FeeScheduleEntry,
     FeeYear,
@@ -251,9 +252,9 @@ class PayerRuleInline(admin.StackedInline):  # type: ignore[type-arg]
 
 @admin.register(Payer)
 class PayerAdmin(CodeTableAdmin):
-    list_display = ["name", "kind"]
+    list_display = ["name", "kind", "payer_id", "filing_indicator"]
     list_filter = ["kind"]
-    search_fields = ["name"]
+    search_fields = ["name", "payer_id"]
     inlines = [PayerRuleInline]
 
 
@@ -304,3 +305,14 @@ class Icd10CodeAdmin(CodeTableAccess):
 
 # The "Load a CMS file" pages and the import records (coding/admin_imports.py).
 from coding import admin_imports  # noqa: E402, F401
+
+
+@admin.register(ChargeMasterEntry)
+class ChargeMasterEntryAdmin(CodeTableAdmin):
+    """Each clinic's charge per unit of a code, from a date (owners also set it on the Clinic ›
+    Charges page)."""
+
+    list_display = ["clinic", "billing_code", "effective", "charge"]
+    list_filter = ["clinic"]
+    search_fields = ["billing_code__code"]
+    date_hierarchy = "effective"

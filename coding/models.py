@@ -388,6 +388,32 @@ class PayerKind(models.TextChoices):
     SELF_PAY = "self_pay", "Self-pay"
 
 
+class FilingIndicator(models.TextChoices):
+    """Claim filing indicator codes (837P SBR09) a PT clinic meets."""
+
+    MEDICARE_B = "MB", "MB Medicare Part B"
+    MEDICAID = "MC", "MC Medicaid"
+    COMMERCIAL = "CI", "CI Commercial insurance"
+    BLUE_CROSS = "BL", "BL Blue Cross / Blue Shield"
+    HMO = "HM", "HM Health maintenance organisation"
+    HMO_MEDICARE = "16", "16 HMO Medicare risk (Medicare Advantage)"
+    PPO = "12", "12 Preferred provider organisation"
+    WORKERS_COMP = "WC", "WC Workers' compensation"
+    TRICARE = "CH", "CH TRICARE"
+    VA = "VA", "VA Veterans Affairs plan"
+    SELF_PAY = "09", "09 Self-pay"
+
+
+FILING_BY_KIND = {
+    "medicare": FilingIndicator.MEDICARE_B,
+    "medicare_advantage": FilingIndicator.HMO_MEDICARE,
+    "medicaid": FilingIndicator.MEDICAID,
+    "commercial": FilingIndicator.COMMERCIAL,
+    "workers_comp": FilingIndicator.WORKERS_COMP,
+    "self_pay": FilingIndicator.SELF_PAY,
+}
+
+
 class UnitMethod(models.TextChoices):
     CMS = "cms", "CMS 8-minute rule (pooled)"
     AMA = "ama", "AMA per-code (rule of eights)"
@@ -401,6 +427,24 @@ class Payer(models.Model):
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=20, choices=PayerKind.choices)
     notes = models.TextField(blank=True)
+    # What an electronic claim to this payer carries (837P 2010BB, SBR09; CMS-1500 box 1).
+    payer_id = models.CharField(
+        "payer id",
+        max_length=20,
+        blank=True,
+        help_text="The payer's electronic id at the clearinghouse (e.g. a MAC's Part B id).",
+    )
+    filing_indicator = models.CharField(
+        "claim filing indicator",
+        max_length=2,
+        choices=FilingIndicator.choices,
+        blank=True,
+        help_text="Empty: from the kind (MB for Medicare, MC Medicaid, CI commercial).",
+    )
+    address_line1 = models.CharField("claims address", max_length=55, blank=True)
+    city = models.CharField(max_length=30, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    zip_code = models.CharField("ZIP code", max_length=10, blank=True)
 
     history = HistoricalRecords()
 
@@ -409,6 +453,40 @@ class Payer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def claim_filing_indicator(self) -> str:
+        return self.filing_indicator or FILING_BY_KIND.get(self.kind, FilingIndicator.COMMERCIAL)
+
+
+class ChargeMasterEntry(models.Model):
+    """What a clinic charges for one unit of a code from a date: its billed charge, not what a
+    payer allows. A claim line's charge is its units times the charge in force on the date of
+    service (the latest that took effect by then)."""
+
+    clinic = models.ForeignKey("ptclinic.Clinic", on_delete=models.CASCADE, related_name="charges")
+    billing_code = models.ForeignKey(
+        BillingCode, to_field="code", on_delete=models.PROTECT, related_name="+"
+    )
+    effective = models.DateField(help_text="The first date of service the charge applies to.")
+    charge = models.DecimalField(
+        max_digits=9, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["clinic", "billing_code", "-effective"]
+        verbose_name = "charge master entry"
+        verbose_name_plural = "charge master"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "billing_code", "effective"], name="charge_once_per_date"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.billing_code_id} from {self.effective}: ${self.charge}"
 
 
 class FeeYear(models.Model):

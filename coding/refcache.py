@@ -25,6 +25,7 @@ CACHED_MODELS = (
     "RelativeValue",
     "Icd10Release",
     "ptclinic.Clinic",  # a clinic's Medicare locality prices its claims
+    "ChargeMasterEntry",  # a clinic's charges are on every claim line
 )
 
 

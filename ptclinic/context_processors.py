@@ -38,7 +38,8 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("New session", "session-new", frozenset({Role.THERAPIST}), ("sessions/new",)),
     NavEntry("My sessions", "session-list", frozenset({Role.THERAPIST}), ("sessions",)),
     NavEntry("Access log", "access-log", frozenset({Role.OWNER, Role.ADMIN}), ("audit",)),
-    NavEntry("Clinic", "clinic-settings", frozenset({Role.OWNER}), ("clinic/settings",)),
+    NavEntry("Claims out", "batch-list", frozenset({Role.OWNER}), ("billing",)),
+    NavEntry("Clinic", "clinic-settings", frozenset({Role.OWNER}), ("clinic/",)),
     NavEntry("Admin", "admin:index", frozenset({Role.ADMIN}), "admin"),
 )
 

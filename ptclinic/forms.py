@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 
+from ptclinic.models import Clinic
 from ptclinic.validators import validate_npi
 
 
@@ -45,3 +46,46 @@ class ClinicSettingsForm(forms.Form):
     def __init__(self, *args: Any, localities: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["locality"].choices = [("", "None: national amounts"), *localities]  # type: ignore[attr-defined]
+
+
+class ClinicBillingForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The clinic as billing provider and its clearinghouse set-up (billing-rules §11.1)."""
+
+    class Meta:
+        model = Clinic
+        fields = [
+            "legal_name",
+            "tax_id",
+            "taxonomy",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "zip_code",
+            "phone",
+            "place_of_service",
+            "pay_to_line1",
+            "pay_to_city",
+            "pay_to_state",
+            "pay_to_zip_code",
+            "submitter_id",
+            "submitter_contact",
+            "submitter_phone",
+            "receiver_id",
+            "receiver_name",
+            "x12_production",
+        ]
+
+    def clean_state(self) -> str:
+        return str(self.cleaned_data["state"]).upper()
+
+    def clean_pay_to_state(self) -> str:
+        return str(self.cleaned_data["pay_to_state"]).upper()
+
+
+class ChargeForm(forms.Form):
+    code = forms.CharField(max_length=5, label="Code")
+    effective = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    charge = forms.DecimalField(
+        label="Charge per unit ($)", min_value=0.01, max_digits=9, decimal_places=2
+    )

@@ -1,7 +1,12 @@
 """Writes for clinics, users and memberships."""
 
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ptclinic.models import Clinic, Membership
@@ -57,3 +62,59 @@ def clinic_update_settings(
     clinic.full_clean()
     clinic.save()
     return clinic
+
+
+@transaction.atomic
+def clinic_update_billing(*, clinic: Clinic, **fields: Any) -> Clinic:
+    """Save the clinic's billing-provider and clearinghouse fields (billing-rules §11.1); its
+    open claims are scrubbed again so a finding about a missing field goes once it is filled."""
+    from claims.models import Claim
+    from claims.scrubbing import claims_scrub
+
+    allowed = {f.name for f in Clinic._meta.concrete_fields} - {"id", "name", "created_at"}
+    for name, value in fields.items():
+        if name not in allowed:
+            raise TypeError(f"Not a clinic billing field: {name}")
+        setattr(clinic, name, value)
+    clinic.full_clean()
+    clinic.save()
+    open_claims = list(Claim.objects.for_clinic(clinic).open().values_list("pk", flat=True))
+    if open_claims:
+        claims_scrub(open_claims, reason="Re-scrubbed after the clinic's billing details changed")
+    return clinic
+
+
+@transaction.atomic
+def charge_set(*, clinic: Clinic, code: str, effective: dt.date, charge: Decimal) -> Any:
+    """The clinic's charge for one unit of ``code`` from ``effective`` (a charge master row;
+    the same code and date again replaces its charge). Open claims on or after the date are
+    scrubbed again: their lines' charges come from the pipeline when re-saved, and the finding
+    of a missing charge goes."""
+    from claims.models import Claim
+    from claims.scrubbing import claims_scrub
+    from claims.services import claim_reprice
+    from coding.models import BillingCode, ChargeMasterEntry
+
+    code = code.strip().upper()
+    if not BillingCode.objects.filter(code=code).exists():
+        raise ValidationError({"code": f"{code} is not in the code table."})
+    entry, _ = ChargeMasterEntry.objects.get_or_create(
+        clinic=clinic, billing_code_id=code, effective=effective, defaults={"charge": charge}
+    )
+    entry.charge = charge
+    entry.full_clean()
+    entry.save()
+    affected = list(
+        Claim.objects.for_clinic(clinic)
+        .open()
+        .filter(date_of_service__gte=effective, lines__billing_code_id=code)
+        .distinct()
+    )
+    for claim in affected:
+        claim_reprice(claim=claim)
+        claim.save(
+            update_fields=["total_units", "expected_amount", "expected_is_estimate", "total_charge"]
+        )
+    if affected:
+        claims_scrub([c.pk for c in affected], reason="Re-scrubbed after a charge changed")
+    return entry

@@ -214,7 +214,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # pyx12 logs each validation error it finds; the batch page shows them instead.
+        "pyx12": {"level": "CRITICAL"},
+    },
 }
 
 SILENCED_SYSTEM_CHECKS: list[str] = []

@@ -10,6 +10,8 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("clinic/switch/", views.clinic_switch, name="clinic-switch"),
     path("clinic/settings/", views.clinic_settings, name="clinic-settings"),
+    path("clinic/billing/", views.clinic_billing, name="clinic-billing"),
+    path("clinic/charges/", views.charge_master, name="charge-master"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
@@ -32,5 +34,6 @@ urlpatterns = [
     path("", include("claims.patient_urls")),
     path("", include("claims.urls")),
     path("", include("claims.review_urls")),
+    path("", include("claims.submission.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -8,15 +8,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claims.facts import ReferenceFacts, fee_table
-from claims.models import Claim
+from claims.facts import ReferenceFacts, charge_table, fee_table
+from claims.models import Claim, ClaimStatus
+from claims.submission.collect import setup_problems
+from claims.submission.readiness import NO_CLAIM_KINDS
 from coding.models import Gpci
-from ptclinic.forms import ClinicSettingsForm
+from ptclinic.forms import ChargeForm, ClinicBillingForm, ClinicSettingsForm
 from ptclinic.http import safe_next
 from ptclinic.middleware import ACTIVE_CLINIC_SESSION_KEY
-from ptclinic.models import Role
+from ptclinic.models import Clinic, Role
 from ptclinic.roles import role_required
-from ptclinic.services import clinic_update_settings
+from ptclinic.services import charge_set, clinic_update_billing, clinic_update_settings
 
 
 @login_not_required
@@ -37,6 +39,12 @@ def home(request: HttpRequest) -> HttpResponse:
             Claim.objects.for_clinic(request.clinic)  # type: ignore[attr-defined]
             .needing_review()
             .aggregate(waiting=Count("pk"), with_errors=Count("pk", filter=Q(open_errors__gt=0)))
+        )
+        context["to_send"] = (
+            Claim.objects.for_clinic(request.clinic)  # type: ignore[attr-defined]
+            .filter(status=ClaimStatus.APPROVED)
+            .exclude(payer__kind__in=NO_CLAIM_KINDS)
+            .count()
         )
     return render(request, "ptclinic/home.html", context)
 
@@ -110,4 +118,55 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
         request,
         "ptclinic/clinic_settings.html",
         {"form": form, "examples": examples, "gpci_year": year, "today": today},
+    )
+
+
+@login_required
+@role_required(Role.OWNER)
+@require_http_methods(["GET", "POST"])
+def clinic_billing(request: HttpRequest) -> HttpResponse:
+    """The clinic as billing provider and its clearinghouse set-up (billing-rules §11.1)."""
+    clinic = request.clinic  # type: ignore[attr-defined]
+    form = ClinicBillingForm(request.POST or None, instance=Clinic.objects.get(pk=clinic.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            clinic_update_billing(clinic=clinic, **form.cleaned_data)
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            messages.success(request, "The clinic's billing details are saved.")
+            return redirect("clinic-billing")
+    return render(
+        request,
+        "ptclinic/clinic_billing.html",
+        {"form": form, "setup_problems": setup_problems(clinic)},
+    )
+
+
+@login_required
+@role_required(Role.OWNER)
+@require_http_methods(["GET", "POST"])
+def charge_master(request: HttpRequest) -> HttpResponse:
+    """What the clinic charges per unit of each code, from a date (billing-rules §11.2)."""
+    clinic = request.clinic  # type: ignore[attr-defined]
+    form = ChargeForm(request.POST or None, initial={"effective": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            charge_set(clinic=clinic, **form.cleaned_data)
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            data = form.cleaned_data
+            messages.success(
+                request,
+                f"{data['code'].upper()} is charged ${data['charge']:,.2f} a unit from "
+                f"{data['effective']:%b %-d, %Y}.",
+            )
+            return redirect("charge-master")
+    return render(
+        request,
+        "ptclinic/charge_master.html",
+        {"form": form, "rows": charge_table(clinic_id=clinic.pk, day=timezone.localdate())},
     )

@@ -31,6 +31,8 @@ MODULES = (
     "coding/code_groups.py",
     "claims/scrubber.py",
     "claims/pipeline.py",
+    "claims/lifecycle.py",
+    "claims/submission/readiness.py",
 )
 # Functions whose only output is text for a message or explanation.
 FORMATTERS = {

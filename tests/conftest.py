@@ -17,9 +17,46 @@ PASSWORD = "correct-horse-battery"
 _seq = count(1)
 
 
-def make_clinic(**fields: Any) -> Clinic:
+# A clinic set up to send claims (billing-rules §11.1): the tests' claims carry everything an
+# 837P needs unless a test takes it away.
+BILLING_PROVIDER = {
+    "legal_name": "Test Physical Therapy LLC",
+    "npi": "1234567893",
+    "tax_id": "123456789",
+    "address_line1": "100 Main St",
+    "city": "Sacramento",
+    "state": "CA",
+    "zip_code": "958141234",
+    "phone": "9165550100",
+}
+TEST_CHARGE = "250.00"  # per unit, above every payer's fee: no charge-below-allowed warning
+
+
+def make_clinic(*, charges: bool = True, **fields: Any) -> Clinic:
+    """A clinic with billing-provider data and a charge master for every code (``charges``)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from coding.models import BillingCode, ChargeMasterEntry
+
     fields.setdefault("name", f"Clinic {next(_seq)}")
-    return Clinic.objects.create(**fields)
+    for name, value in BILLING_PROVIDER.items():
+        fields.setdefault(name, value)
+    clinic = Clinic.objects.create(**fields)
+    if charges:
+        ChargeMasterEntry.objects.bulk_create(
+            ChargeMasterEntry(
+                clinic=clinic,
+                billing_code_id=code,
+                effective=dt.date(2000, 1, 1),
+                charge=Decimal(TEST_CHARGE),
+            )
+            for code in BillingCode.objects.values_list("code", flat=True)
+        )
+        from coding import refcache
+
+        refcache.bump()
+    return clinic
 
 
 def make_user(**fields: Any) -> Any:
@@ -37,8 +74,13 @@ def make_member(clinic: Clinic, role: str = Role.THERAPIST, **fields: Any) -> An
     )
     if role == Role.THERAPIST:
         fields.setdefault("credential", "PT")
+        fields.setdefault("npi", _npis[next(_seq) % len(_npis)])
     Membership.objects.create(user=user, clinic=clinic, role=role, **fields)
     return user
+
+
+# Valid NPIs (Luhn check digit with the 80840 prefix) for the tests' clinicians.
+_npis = ("1245319599", "1679576722", "1043768450", "1588667638", "1952456063", "1051546186")
 
 
 # The ICD-10-CM part the tests use (with ancestors and descendants): loading all 98,000 codes
@@ -83,6 +125,11 @@ def load_reference_data() -> None:
     reference_load()
     icd10_load(only=TEST_ICD10)
     register_icd10_release_for_today()
+    from coding.models import Payer
+
+    for payer in Payer.objects.filter(payer_id=""):  # each a clearinghouse id of its own
+        payer.payer_id = f"TP{payer.pk:04d}"
+        payer.save(update_fields=["payer_id"])
 
 
 def register_icd10_release_for_today() -> None:
@@ -147,8 +194,16 @@ def pt(clinic: Clinic) -> Any:
 
 
 @pytest.fixture
-def pta(clinic: Clinic) -> Any:
-    return make_member(clinic, Role.THERAPIST, credential="PTA", first_name="Ava", last_name="Ay")
+def pta(clinic: Clinic, pt: Any) -> Any:
+    """A PT assistant supervised by `pt` (whose NPI the assistant's claims carry)."""
+    return make_member(
+        clinic,
+        Role.THERAPIST,
+        credential="PTA",
+        first_name="Ava",
+        last_name="Ay",
+        supervisor=Membership.objects.get(user=pt, clinic=clinic),
+    )
 
 
 @pytest.fixture
@@ -185,6 +240,12 @@ def make_patient(clinic: Clinic, payer_name: str = "Medicare Part B", **fields: 
     fields.setdefault("last_name", f"Ient{n}")
     fields.setdefault("date_of_birth", dt.date(1950, 1, 1))
     fields.setdefault("mrn", f"MRN{n:05d}")
+    fields.setdefault("member_id", f"1EG4TE5MK{n % 100:02d}")
+    fields.setdefault("sex", "F")
+    fields.setdefault("address_line1", "12 Oak Ave")
+    fields.setdefault("city", "Sacramento")
+    fields.setdefault("state", "CA")
+    fields.setdefault("zip_code", "95814")
     return Patient.objects.create(
         clinic=clinic, primary_payer=Payer.objects.get(name=payer_name), **fields
     )
@@ -239,3 +300,14 @@ class SharedFile:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(shared_path(*self.parts), name)
+
+
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    """Remove this run's folder of generated files (tests/settings.py MEDIA_ROOT)."""
+    import shutil
+
+    from django.conf import settings
+
+    media = Path(str(getattr(settings, "MEDIA_ROOT", "")))
+    if media.name.startswith("ptclinic-test-media-"):
+        shutil.rmtree(media, ignore_errors=True)

@@ -25,3 +25,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # PostgreSQL: a test database per run too, so an aborted or parallel run cannot block this one.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": f"test_ptclinic_{os.getpid()}"}  # noqa: F405
+
+# Generated claim files and imports go to a folder of this run, removed at its end
+# (tests/conftest.py), never into the development server's var/media.
+import tempfile  # noqa: E402
+
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="ptclinic-test-media-"))  # noqa: F405

@@ -53,6 +53,7 @@ from claims.models import (
 )
 from claims.patient_services import authorization_create
 from claims.services import claim_approve, claim_return
+from claims.submission.services import batch_create
 from coding.models import Payer
 from ptclinic.models import Clinic, Membership, Role
 from tests.claims.test_review import make_claim, make_plan
@@ -175,7 +176,12 @@ def _records(clinic: Any, therapist: Any, owner: Any) -> dict[str, list[int]]:
     claim_approve(claim=approved, user=owner, version=approved.version)
     returned = make_claim(clinic, therapist)
     claim_return(claim=returned, user=owner, version=returned.version, comment="Add the goals.")
-    claims = [with_error, with_warning, approved, returned]
+    sent = make_claim(clinic, therapist)
+    sent = claim_approve(claim=sent, user=owner, version=sent.version)
+    Clinic.objects.filter(pk=clinic.pk).update(receiver_id="FUZZCH", receiver_name="Fuzz CH")
+    clinic.refresh_from_db()
+    batch = batch_create(clinic=clinic, user=owner, claim_ids=[sent.pk])
+    claims = [with_error, with_warning, approved, returned, sent]
     authorization = authorization_create(
         patient=with_error.patient,
         payer=with_error.payer,
@@ -195,6 +201,8 @@ def _records(clinic: Any, therapist: Any, owner: Any) -> dict[str, list[int]]:
         "line": list(ClaimLine.objects.filter(claim__in=claims).values_list("pk", flat=True)),
         "flag": list(ClaimFlag.objects.filter(claim__in=claims).values_list("pk", flat=True)),
         "membership": list(Membership.objects.filter(clinic=clinic).values_list("pk", flat=True)),
+        "batch": [batch.pk],
+        "file": list(batch.files.values_list("pk", flat=True)),
     }
 
 
@@ -439,6 +447,42 @@ SPECS: dict[str, Spec] = {
     ),
     "review-export": Spec("owner", GET, _queue_fields),
     "claim-detail": Spec("owner", GET),
+    "batch-list": Spec(
+        "owner",
+        BOTH,
+        lambda w: {"claim": [str(i) for i in w.base["claim_ids"]], "note": ["Fuzz batch"]},
+    ),
+    "batch-detail": Spec("owner", GET),
+    "batch-file": Spec("owner", GET),
+    "batch-forms": Spec("owner", GET),
+    "claim-form": Spec("owner", GET, valid_status=302),  # an unapproved claim: not printed
+    "claim-lifecycle": Spec(
+        "owner",
+        POST,
+        lambda w: {**_version(w), "note": ["Fixed"], "payer_claim_number": ["PCN-1"]},
+    ),
+    "clinic-billing": Spec(
+        "owner",
+        BOTH,
+        lambda w: {
+            "legal_name": ["Fuzz Street PT LLC"],
+            "tax_id": ["12-3456789"],
+            "taxonomy": ["225100000X"],
+            "address_line1": ["1 Main St"],
+            "city": ["Sacramento"],
+            "state": ["ca"],
+            "zip_code": ["95814-1234"],
+            "phone": ["916-555-0100"],
+            "place_of_service": ["11"],
+            "receiver_id": ["FUZZCH"],
+            "receiver_name": ["Fuzz CH"],
+        },
+    ),
+    "charge-master": Spec(
+        "owner",
+        BOTH,
+        lambda w: {"code": ["97110"], "effective": ["2026-01-01"], "charge": ["99.00"]},
+    ),
     "claim-approve": Spec("owner", POST, lambda w: {**_version(w), "override_reason": ["ok"]}),
     "claim-return": Spec("owner", POST, lambda w: {**_version(w), "comment": ["Fix it."]}),
     "claim-rescrub": Spec("owner", POST, _version),
@@ -604,6 +648,9 @@ def own_url(w: World, name: str) -> str:
         "plan_id": w.ids["plan"][0],
         "authorization_id": w.ids["authorization"][0],
         "code": "97110",
+        "batch_id": w.ids["batch"][0],
+        "file_id": w.ids["file"][0],
+        "action": "correct",
     }
     return reverse(name, kwargs={arg: own[arg] for arg in args})
 

@@ -79,6 +79,7 @@ def _setup(clinic: Any, pt: Any, pta: Any, s: dict[str, Any]) -> tuple[Any, Any]
             cert_through=begins + dt.timedelta(days=80),
             certified_on=None if s["plan"] == "uncertified" else begins,
             certified_by_name="" if s["plan"] == "uncertified" else "Dr. Rivera",
+            certified_by_npi="" if s["plan"] == "uncertified" else "1588667638",
             frequency="2x/week",
             goals="Walk without a cane.",
             status="discharged" if s["plan"] == "discharged" else "active",

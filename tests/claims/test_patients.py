@@ -41,6 +41,7 @@ def make_plan(patient: Patient, **fields: Any) -> PlanOfCare:
     fields.setdefault("cert_through", fields["start_date"] + dt.timedelta(days=89))
     fields.setdefault("certified_on", fields["start_date"] + dt.timedelta(days=3))
     fields.setdefault("certified_by_name", "Dr. Rivera")
+    fields.setdefault("certified_by_npi", "1588667638")
     fields.setdefault("frequency", "2x/week for 6 weeks")
     fields.setdefault("goals", "Walk 500 m without pain.")
     return PlanOfCare.objects.create(patient=patient, **fields)

@@ -353,6 +353,7 @@ def test_the_panel_shows_the_authorization_line_of_the_claim(
         cert_through=TODAY + dt.timedelta(days=60),
         certified_on=TODAY - dt.timedelta(days=18),
         certified_by_name="Dr. Rivera",
+        certified_by_npi="1588667638",
         frequency="2x/week",
         goals="Lift the arm overhead.",
     )

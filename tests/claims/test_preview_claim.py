@@ -185,6 +185,7 @@ def test_the_panel_saving_and_the_command_agree(tmp_path: Path, clinic: Any, pt:
         cert_through=start + dt.timedelta(days=80),
         certified_on=start,
         certified_by_name="Dr. Rivera",
+        certified_by_npi="1588667638",
         frequency="2x/week",
         goals="Stairs without a rail.",
     )

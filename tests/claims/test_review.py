@@ -35,6 +35,7 @@ def make_plan(patient: Any, *, certified: bool = True) -> PlanOfCare:
         cert_through=start + dt.timedelta(days=89),
         certified_on=start + dt.timedelta(days=2) if certified else None,
         certified_by_name="Dr. Rivera" if certified else "",
+        certified_by_npi="1588667638" if certified else "",
         frequency="2x/week for 6 weeks",
         goals="Walk 500 m without pain.",
     )
@@ -634,7 +635,9 @@ def test_rescrubbing_after_the_plan_is_certified_clears_the_flag(
     claim = make_claim(clinic, pt, certified=False)
     assert claim.flags.get().rule_id == "poc-cert-pending"
     PlanOfCare.objects.filter(patient=claim.patient).update(
-        certified_on=TODAY - dt.timedelta(days=15), certified_by_name="Dr. Rivera"
+        certified_on=TODAY - dt.timedelta(days=15),
+        certified_by_name="Dr. Rivera",
+        certified_by_npi="1588667638",
     )
     response = boss.post(reverse("claim-rescrub", args=[claim.pk]), follow=True)
     assert "0 open errors, 0 warnings" in " ".join(messages_of(response))
@@ -799,8 +802,9 @@ def test_the_claim_page_query_count_does_not_grow_with_its_history(
         assert response.status_code == 302
     assert line.history.count() == 4
     assert count_queries() == fresh
-    # 16: one of them is the staff banner's check of what reference data is loaded.
-    with django_assert_max_num_queries(16):
+    # 17: one is the staff banner's check of what reference data is loaded, one the claim's
+    # life events (sent, accepted, corrected).
+    with django_assert_max_num_queries(17):
         boss.get(detail(claim))
 
 

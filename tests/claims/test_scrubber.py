@@ -24,6 +24,7 @@ from claims.scrubber import (
     TEMPLATE_PHRASES,
     TIMELY_FILING_WARNING_DAYS,
     Authorization,
+    BillingGap,
     ClaimFacts,
     ClaimLine,
     CodeFacts,
@@ -33,6 +34,7 @@ from claims.scrubber import (
     EarlierVisit,
     EditPair,
     KxFacts,
+    LineCharge,
     MedicareStatus,
     Payer,
     PayerKind,
@@ -967,6 +969,29 @@ CASES = [
         "the-day-after-the-deadline",
         {"payer": MEDICARE_365, "today": DEADLINE + timedelta(days=1)},
         {"payer": MEDICARE_365, "today": None},  # no date to check against
+    ),
+    # what the claim must carry to be sent (§11)
+    case(
+        "claim-data-missing",
+        {"billing_gaps": (BillingGap("patient", ("street address",), "the patient's page"),)},
+        {"billing_gaps": ()},
+    ),
+    case(
+        "charge-missing",
+        {"charges_checked": True, "line_charges": (LineCharge("97110", None, Decimal("30")),)},
+        # charges not looked up (a claim priced without its clinic): nothing to judge
+        {"charges_checked": False, "line_charges": (LineCharge("97110", None, Decimal("30")),)},
+    ),
+    case(
+        "charge-below-allowed",
+        {
+            "charges_checked": True,
+            "line_charges": (LineCharge("97110", Decimal("29.99"), Decimal("30.00")),),
+        },
+        {
+            "charges_checked": True,
+            "line_charges": (LineCharge("97110", Decimal("30.00"), Decimal("30.00")),),
+        },
     ),
     # reference data (§10.6)
     case("reference-not-loaded", {"missing_reference": (FY2027_NOT_LOADED,)}, {}),

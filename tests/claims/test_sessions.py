@@ -84,11 +84,18 @@ def test_the_page_lists_the_clinics_patients_and_the_live_panel_reads_none(
     client.post(reverse("session-suggest"), data, HTTP_HX_REQUEST="true")
     # Session, user, memberships; the patient; the diagnoses (form); the code tables' stamp
     # (the tables are cached per process); the plans, visits, year's claims, diagnoses and
-    # (a KX payer) the therapy amount used elsewhere of the facts builder: never the clinic's
-    # list of patients.
-    with django_assert_max_num_queries(11) as captured:
+    # (a KX payer) the therapy amount used elsewhere, and the patient's and clinician's billing
+    # fields (§11.1) of the facts builder: never the clinic's list of patients.
+    with django_assert_max_num_queries(13) as captured:
         client.post(reverse("session-suggest"), data, HTTP_HX_REQUEST="true")
-    assert not [q for q in captured.captured_queries if '"last_name" AS' in q["sql"]]
+    assert (
+        not [  # a query of patients by clinic, not by id
+            q
+            for q in captured.captured_queries
+            if 'FROM "claims_patient"' in q["sql"]
+            and '"claims_patient"."id"' not in q["sql"].split("WHERE")[-1]
+        ]
+    )
 
 
 def test_a_commercial_payer_counts_each_code_alone(client_for: Any, pt: Any, clinic: Any) -> None:

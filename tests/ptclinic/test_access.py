@@ -20,6 +20,7 @@ SAMPLE_KWARGS = {
     "object_id": "1",
     "content_type_id": "1",
     "code": "97110",
+    "action": "correct",
 }
 SAMPLE_BY_CONVERTER = {
     "IntConverter": 1,
@@ -168,6 +169,8 @@ CLINIC_RECORDS = {
     "flag_id",
     "line_id",
     "authorization_id",
+    "batch_id",
+    "file_id",
 }
 
 
@@ -179,6 +182,8 @@ def clinic_a_records(reference: None, clinic: Clinic) -> dict[str, int]:
 
     from claims.models import ClaimFlag, PlanOfCare
     from claims.patient_services import authorization_create
+    from claims.services import claim_approve
+    from claims.submission.services import batch_create
     from tests.claims.test_review import make_claim
 
     therapist = make_member(clinic, Role.THERAPIST)
@@ -194,7 +199,14 @@ def clinic_a_records(reference: None, clinic: Clinic) -> dict[str, int]:
         start_date=dt.date(2026, 1, 1),
         end_date=dt.date(2026, 12, 31),
     )
+    owner = make_member(clinic, Role.OWNER)
+    sent = make_claim(clinic, therapist)
+    sent = claim_approve(claim=sent, user=owner, version=sent.version)
+    Clinic.objects.filter(pk=clinic.pk).update(receiver_id="CH1", receiver_name="Clearinghouse")
+    batch = batch_create(clinic=Clinic.objects.get(pk=clinic.pk), user=owner, claim_ids=[sent.pk])
     return {
+        "batch_id": batch.pk,
+        "file_id": batch.files.get().pk,
         "authorization_id": authorization.pk,
         "patient_id": claim.patient_id,
         "plan_id": plan.pk,
@@ -210,7 +222,8 @@ def _record_urls(records: dict[str, int]) -> list[tuple[str, str]]:
     for name, pattern in _walk(get_resolver().url_patterns):
         args = set(pattern.pattern.regex.groupindex)
         if args and args <= CLINIC_RECORDS | set(SAMPLE_KWARGS) and args & CLINIC_RECORDS:
-            urls.append((name, reverse(name, kwargs={a: records[a] for a in args})))
+            kwargs = {a: records[a] if a in records else SAMPLE_KWARGS[a] for a in args}
+            urls.append((name, reverse(name, kwargs=kwargs)))
     return urls
 
 

@@ -45,7 +45,7 @@ from claims.models import (
 )
 from claims.pipeline import DraftClaim, DraftRequest, Service, draft_claim
 from claims.scrubbing import claims_scrub
-from coding.models import BillingCode, Payer
+from coding.models import BillingCode, ChargeMasterEntry, Payer
 from ptclinic.models import Clinic, Credential, Membership, Role
 
 LOAD_PASSWORD = "load-test-password"
@@ -75,6 +75,7 @@ CONDITION = ("weakness after the knee replacement limits stair climbing",
 RESPONSE = ("Tolerated well.", "Fatigue after 10 minutes.", "Needed verbal cues throughout.",
             "Pain 3/10 after session.", "Improved step length.")  # fmt: skip
 OPEN_DAYS = 14  # claims this recent are still in the review queue
+LOAD_CHARGE = Decimal("250.00")  # every code's charge per unit in the load clinics
 
 
 def _json(value: Any) -> str:
@@ -367,7 +368,33 @@ class Command(BaseCommand):
     # ---- clinics, people, patients ----------------------------------------------------------
 
     def _clinics(self, n: int) -> list[Clinic]:
-        return Clinic.objects.bulk_create([Clinic(name=f"Load clinic {i:03d}") for i in range(n)])
+        """Clinics set up to send claims, each with a charge master of one charge for all."""
+        clinics = Clinic.objects.bulk_create(
+            [
+                Clinic(
+                    name=f"Load clinic {i:03d}",
+                    legal_name=f"Load Physical Therapy {i:03d} LLC",
+                    npi="1245319599",
+                    tax_id="123456789",
+                    address_line1=f"{100 + i} Main St",
+                    city="Sacramento",
+                    state="CA",
+                    zip_code="958141234",
+                )
+                for i in range(n)
+            ]
+        )
+        ChargeMasterEntry.objects.bulk_create(
+            ChargeMasterEntry(
+                clinic=clinic,
+                billing_code_id=code,
+                effective=dt.date(2000, 1, 1),
+                charge=LOAD_CHARGE,
+            )
+            for clinic in clinics
+            for code in BillingCode.objects.values_list("code", flat=True)
+        )
+        return clinics
 
     def _people(
         self, clinics: list[Clinic], per_clinic: int
@@ -404,6 +431,7 @@ class Command(BaseCommand):
                     clinic=clinic,
                     role=Role.THERAPIST,
                     credential=Credential.PTA if t % 4 == 0 else Credential.PT,
+                    npi="" if t % 4 == 0 else "1679576722",
                 )
                 for t in range(1, per_clinic + 1)
             ]
@@ -411,6 +439,14 @@ class Command(BaseCommand):
         found: dict[int, list[Membership]] = {}
         for m in Membership.objects.filter(clinic__in=clinics, role=Role.THERAPIST).order_by("pk"):
             found.setdefault(m.clinic_id, []).append(m)
+        assistants = []
+        for members in found.values():  # each PTA is supervised by the clinic's first PT
+            pts = [m for m in members if m.credential == Credential.PT]
+            for m in members:
+                if m.credential == Credential.PTA and pts:
+                    m.supervisor = pts[0]
+                    assistants.append(m)
+        Membership.objects.bulk_update(assistants, ["supervisor"], batch_size=self.writer.batch)
         return owners, found
 
     def _patients(self, clinics: list[Clinic], per_clinic: int) -> list[Patient]:
@@ -426,6 +462,11 @@ class Command(BaseCommand):
                 mrn=f"L{clinic.pk}-{i:06d}",
                 primary_payer=rng.choices(payers, weights)[0],
                 member_id=f"M{rng.randrange(10**9):09d}",
+                sex=rng.choice("FM"),
+                address_line1=f"{rng.randrange(1, 9999)} Elm St",
+                city="Sacramento",
+                state="CA",
+                zip_code="95814",
             )
             for clinic in clinics
             for i in range(per_clinic)
@@ -652,6 +693,7 @@ class Command(BaseCommand):
                             line.pta_minutes,
                             pta or line.pta_minutes > 0,
                             line.amount,
+                            LOAD_CHARGE * line.units,
                             line.units,
                             line.amount,
                             line.modifiers,
@@ -693,6 +735,9 @@ class Command(BaseCommand):
                         decided_by,
                         decided_at,
                         "",
+                        LOAD_CHARGE * sum(x.units for x in claim_lines),
+                        "1",
+                        "",
                         1,
                     )
                 )
@@ -709,7 +754,7 @@ class Command(BaseCommand):
     def _scrub_open(self) -> int:
         ids = list(
             Claim.objects.filter(clinic__name__startswith="Load clinic")
-            .exclude(status=ClaimStatus.APPROVED)
+            .open()
             .order_by("patient_id", "pk")
             .values_list("pk", flat=True)
         )
