@@ -276,6 +276,21 @@ def _plan(patient: Patient, kind: str, today: dt.date) -> None:
 
 
 DX = {p.mrn: p.diagnoses for p in PATIENTS}
+FEMALE = {
+    "Ruth",
+    "Lila",
+    "Maya",
+    "Grace",
+    "Elena",
+    "Priya",
+    "Linda",
+    "Rosa",
+    "Aisha",
+    "Carmen",
+    "Joan",
+}
+STREETS = ("Capitol Ave", "J Street", "Folsom Blvd", "Freeport Blvd", "Alhambra Blvd")
+SENT_AFTER_DAYS = 20  # approved claims older than this went out in the demo's first batch
 
 
 def _coverage(patients: dict[str, Patient], today: dt.date) -> None:
@@ -362,7 +377,19 @@ def seed_clinic(*, clinic: Clinic, pt: Membership, pta: Membership, owner: objec
             mrn=p.mrn,
             primary_payer=Payer.objects.get(name=p.payer),
             member_id=f"DEMO{p.mrn[-4:]}X",
+            sex="F" if p.first in FEMALE else "M",
+            address_line1=f"{400 + int(p.mrn[-2:]) * 17} {STREETS[int(p.mrn[-1]) % len(STREETS)]}",
+            city="Sacramento",
+            state="CA",
+            zip_code=f"958{10 + int(p.mrn[-1]):02d}",
+            phone=f"916555{int(p.mrn[-4:]):04d}",
         )
+        if p.mrn == "RB-1007":  # on her husband's employer plan: the insured is someone else
+            patient.relationship = "01"
+            patient.subscriber_first_name, patient.subscriber_last_name = "Arjun", p.last
+            patient.subscriber_date_of_birth = dt.date(1979, 2, 2)
+            patient.subscriber_sex = "M"
+            patient.group_number = "GRP-44120"
         patient.full_clean()
         patient.save()
         _plan(patient, p.plan, today)
@@ -413,8 +440,27 @@ def seed_clinic(*, clinic: Clinic, pt: Membership, pta: Membership, owner: objec
                 override_reason="" if not claim.open_errors else "Reviewed with the therapist",
             )
         count += 1
+    sent = _first_batch(clinic, owner, today)
     open_count = Claim.objects.for_clinic(clinic).open().count()
     return [
         f"Demo patients: {len(PATIENTS)}; sessions: {count}; claims: "
-        f"{Claim.objects.for_clinic(clinic).count()} ({open_count} to review)"
+        f"{Claim.objects.for_clinic(clinic).count()} ({open_count} to review, {sent} sent)"
     ]
+
+
+def _first_batch(clinic: Clinic, owner: object, today: dt.date) -> int:
+    """The older approved claims went out in one batch (the newer ones are still waiting)."""
+    from claims.submission.services import batch_create
+
+    old = list(
+        Claim.objects.for_clinic(clinic)
+        .filter(
+            status=ClaimStatus.APPROVED,
+            date_of_service__lt=today - dt.timedelta(days=SENT_AFTER_DAYS),
+        )
+        .values_list("pk", flat=True)
+    )
+    if not old:
+        return 0
+    batch = batch_create(clinic=clinic, user=owner, claim_ids=old, note="Demo: last month")
+    return batch.claim_count

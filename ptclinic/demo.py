@@ -1,9 +1,13 @@
 """Demo data: synthetic people only. `seed()` is idempotent: running it twice changes nothing
 that a person would notice (passwords are reset to the published one)."""
 
-from ptclinic.models import Credential, Role
+from django.utils import timezone
+
+from ptclinic.models import Clinic, Credential, Role
 from ptclinic.services import (
+    charge_set,
     clinic_get_or_create,
+    clinic_update_billing,
     clinic_update_settings,
     membership_ensure,
     user_ensure,
@@ -33,6 +37,8 @@ def seed() -> list[str]:
             locality="01112-63",
             qualifying_apm=False,
         )
+    if not clinic.legal_name:
+        _billing_provider(clinic)
     other = clinic_get_or_create(name=OTHER_DEMO_CLINIC)
     pt = user_ensure(
         username="demo-pt", password=DEMO_PASSWORD, first_name="Dana", last_name="Reyes"
@@ -52,6 +58,8 @@ def seed() -> list[str]:
     pta_member = membership_ensure(
         user=pta, clinic=clinic, role=Role.THERAPIST, credential=Credential.PTA
     )
+    pta_member.supervisor = pt_member  # the assistant's claims carry the PT's NPI (§11.1)
+    pta_member.save(update_fields=["supervisor"])
     membership_ensure(user=owner, clinic=clinic, role=Role.OWNER)
     membership_ensure(user=owner, clinic=other, role=Role.OWNER)
     membership_ensure(user=admin, clinic=clinic, role=Role.ADMIN)
@@ -63,3 +71,45 @@ def seed() -> list[str]:
         "Users: " + ", ".join(u for u, _ in DEMO_USERS_HELP),
         *clinical,
     ]
+
+
+DEMO_PAYER_IDS = {  # made-up clearinghouse ids for the demo payers (Medicare uses the MAC)
+    "Demo Medicare Advantage": "DEMOMA001",
+    "Demo State Medicaid": "DEMOMCD01",
+    "Demo Commercial PPO": "DEMOPPO01",
+    "Demo Commercial HMO": "DEMOHMO01",
+}
+
+
+def _billing_provider(clinic: Clinic) -> None:
+    """The demo clinic as billing provider, its demo clearinghouse, the demo payers' ids and a
+    charge master at about one and a half times the highest allowed amount (billing-rules §11)."""
+    import datetime as dt
+    from decimal import ROUND_CEILING, Decimal
+
+    from claims.facts import charge_table
+    from coding.models import Payer
+
+    clinic_update_billing(
+        clinic=clinic,
+        legal_name="Riverbend Physical Therapy LLC",
+        tax_id="91-2345678",
+        address_line1="2150 J Street",
+        address_line2="Suite 200",
+        city="Sacramento",
+        state="CA",
+        zip_code="95816-1234",
+        phone="916-555-0142",
+        submitter_id="RIVERBEND01",
+        submitter_contact="Morgan Lee",
+        submitter_phone="916-555-0142",
+        receiver_id="DEMOCLEARHOUSE",
+        receiver_name="Demo Clearinghouse (test files only)",
+    )
+    for name, payer_id in DEMO_PAYER_IDS.items():
+        Payer.objects.filter(name=name, payer_id="").update(payer_id=payer_id)
+    start = dt.date(timezone.localdate().year - 1, 1, 1)
+    for row in charge_table(clinic_id=clinic.pk, day=timezone.localdate()):
+        base = row.highest_allowed or Decimal(60)
+        charge = (base * Decimal("1.5")).quantize(Decimal(1), rounding=ROUND_CEILING)
+        charge_set(clinic=clinic, code=row.code, effective=start, charge=charge)
