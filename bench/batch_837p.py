@@ -70,7 +70,9 @@ def main() -> None:
     for payer in Payer.objects.filter(payer_id=""):
         payer.payer_id = f"BENCH{payer.pk:04d}"
         payer.save(update_fields=["payer_id"])
-    Clinic.objects.filter(pk=clinic.pk).update(receiver_id="BENCHCH", receiver_name="Bench CH")
+    Clinic.objects.filter(pk=clinic.pk).update(
+        receiver_id="BENCHCH", receiver_name="Bench CH", phone="9165550100"
+    )
     clinic.refresh_from_db()
     ids = list(
         Claim.objects.for_clinic(clinic)
