@@ -17,6 +17,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from claims.scrubber import RECERT_WARNING_DAYS
+from claims.submission.readiness import NO_CLAIM_KINDS
 from coding.models import BillingCode, Payer
 from ptclinic.models import Clinic, Membership
 from ptclinic.validators import validate_npi, validate_phone, validate_state, validate_zip
@@ -403,6 +404,11 @@ class ClaimQuerySet(ClinicScopedQuerySet):
 
     def needing_review(self) -> ClaimQuerySet:
         return self.filter(status=ClaimStatus.NEEDS_REVIEW)
+
+    def ready_to_send(self) -> ClaimQuerySet:
+        """Approved claims that go out as claims: a self-pay visit is billed to the patient
+        (docs/billing-rules.md §11.1)."""
+        return self.filter(status=ClaimStatus.APPROVED).exclude(payer__kind__in=NO_CLAIM_KINDS)
 
     def for_therapist(self, membership: Membership) -> ClaimQuerySet:
         return self.filter(therapist=membership)

@@ -9,9 +9,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims.facts import ReferenceFacts, charge_table, fee_table
-from claims.models import Claim, ClaimStatus
+from claims.models import Claim
 from claims.submission.collect import setup_problems
-from claims.submission.readiness import NO_CLAIM_KINDS
 from coding.models import Gpci
 from ptclinic.forms import ChargeForm, ClinicBillingForm, ClinicSettingsForm
 from ptclinic.http import safe_next
@@ -42,8 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         context["to_send"] = (
             Claim.objects.for_clinic(request.clinic)  # type: ignore[attr-defined]
-            .filter(status=ClaimStatus.APPROVED)
-            .exclude(payer__kind__in=NO_CLAIM_KINDS)
+            .ready_to_send()
             .count()
         )
     return render(request, "ptclinic/home.html", context)

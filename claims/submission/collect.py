@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
-from claims.facts import plan_in_force
+from claims.facts import PlanRow, plan_in_force
 from claims.models import Authorization, Claim, ClaimLine, PlanOfCare, Relationship
 from claims.submission.document import (
     Address,
@@ -31,7 +31,6 @@ from claims.submission.readiness import (
     ClinicRecord,
     PatientRecord,
     PayerRecord,
-    PlanRecord,
     billing_gaps,
     electronic_payer_id,
 )
@@ -178,8 +177,6 @@ def collect(claim_ids: Sequence[int]) -> list[Collected]:
 def _plan(claim: Claim) -> PlanOfCare | None:
     plans = list(claim.patient.plans.all())
     rows = {p.pk: p for p in plans}
-    from claims.facts import PlanRow
-
     chosen = plan_in_force(
         [
             PlanRow(p.pk, p.start_date, p.certified_on, p.cert_through, p.status, p.discharged_on)
@@ -239,14 +236,15 @@ def _collect(claim: Claim) -> Collected:
             supervisor_name=supervisor.display_name if supervisor else "",
             supervisor_npi=supervisor.npi if supervisor else "",
         ),
-        plan=PlanRecord(plan.certified_by_name, plan.certified_by_npi) if plan else None,
-        plan_required=True,
+        # The certifier's NPI is the scrubber's finding (approval decides on it); the file
+        # carries the referring provider when it is known.
+        plan=None,
+        plan_required=False,
     )
     problems = [
         f"Claim {claim.pk}: the {gap.holder} record lacks {', '.join(gap.fields)} "
         f"(fill it in on {gap.where})."
         for gap in gaps
-        if gap.holder != "plan of care"  # the referring provider is sent when known
     ]
     lines = list(claim.lines.all())
     if not lines:

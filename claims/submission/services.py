@@ -22,12 +22,10 @@ from claims.models import (
     BatchStatus,
     Claim,
     ClaimBatch,
-    ClaimStatus,
 )
 from claims.services import claim_event_record
 from claims.submission.collect import Collected, billing_provider, collect, parties, setup_problems
 from claims.submission.document import BatchDocument, ClaimDocument
-from claims.submission.readiness import NO_CLAIM_KINDS
 from claims.submission.validate import validate_batch
 from claims.submission.x12 import write_837p
 from ptclinic.models import Clinic
@@ -57,8 +55,8 @@ def batch_create(
         raise ValidationError(f"At most {MAX_BATCH:,} claims in one batch; pick fewer.")
     claims = list(
         Claim.objects.for_clinic(clinic)
-        .filter(pk__in=ids, status=ClaimStatus.APPROVED)
-        .exclude(payer__kind__in=NO_CLAIM_KINDS)  # the patient pays: no claim goes out
+        .ready_to_send()
+        .filter(pk__in=ids)
         .select_for_update()
         .order_by("pk")
     )

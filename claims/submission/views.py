@@ -18,10 +18,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims import lifecycle, services
-from claims.models import BatchFile, Claim, ClaimBatch, ClaimStatus
+from claims.models import BatchFile, Claim, ClaimBatch
 from claims.submission.cms1500 import render_cms1500
 from claims.submission.collect import billing_provider, collect, setup_problems
-from claims.submission.readiness import NO_CLAIM_KINDS
 from claims.submission.services import (
     batch_create,
     claim_files_access_record,
@@ -60,11 +59,7 @@ def _date(value: str) -> dt.date | None:
 
 def _approved(request: HttpRequest) -> Any:
     """The clinic's approved claims, narrowed by the page's payer and date range."""
-    claims = (
-        Claim.objects.for_clinic(request.clinic)  # type: ignore[attr-defined]
-        .filter(status=ClaimStatus.APPROVED)
-        .exclude(payer__kind__in=NO_CLAIM_KINDS)
-    )
+    claims = Claim.objects.for_clinic(request.clinic).ready_to_send()  # type: ignore[attr-defined]
     payer = request.GET.get("payer", "")
     if payer.isdigit():
         claims = claims.filter(payer_id=int(payer))
@@ -210,7 +205,7 @@ def batch_forms(request: HttpRequest, batch_id: int) -> HttpResponse:
 @require_GET
 def claim_form(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.for_clinic(request.clinic), pk=claim_id)  # type: ignore[attr-defined]
-    if claim.status in (ClaimStatus.NEEDS_REVIEW, ClaimStatus.RETURNED):
+    if not claim.is_read_only:  # still in review: printed once approved
         messages.error(request, "A claim is printed once it is approved.")
         return redirect("claim-detail", claim_id=claim.pk)
     return _pdf(request, [claim], f"CMS-1500-claim-{claim.pk}.pdf")
