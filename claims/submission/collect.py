@@ -311,6 +311,7 @@ def _collect(claim: Claim) -> Collected:
                 date_of_service=claim.date_of_service,
                 dx_pointers=tuple(line.dx_pointers),
                 rendering_npi=rendering.npi,
+                control_number=str(line.pk),
             )
             for line in lines
         ),

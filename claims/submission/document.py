@@ -95,6 +95,7 @@ class ServiceLine:
     dx_pointers: tuple[int, ...]  # 1-based positions into Claim.diagnoses, at most 4
     rendering_npi: str = ""  # box 24J; the 837P uses the claim's rendering provider
     place_of_service: str = ""  # empty: the claim's
+    control_number: str = ""  # REF*6R: the line's id, which the 835 sends back (§12.1)
 
 
 @dataclass(frozen=True)

@@ -277,6 +277,7 @@ def _service_line(line: ServiceLine, number: int, *, claim_place: str) -> list[s
             _composite(*(str(pointer) for pointer in line.dx_pointers)),
         ),
         _segment("DTP", "472", "D8", _date(line.date_of_service)),
+        *([_segment("REF", "6R", _id(line.control_number, 50))] if line.control_number else []),
     ]
 
 

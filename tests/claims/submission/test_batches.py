@@ -346,3 +346,12 @@ def test_a_medicare_claim_without_a_payer_id_goes_to_the_clinics_contractor(
     segments = the_file(send(clinic, sender, claim))
     (payer,) = starting(segments, "NM1*PR*")
     assert payer.endswith("*PI*01112")
+
+
+def test_each_line_carries_its_id_so_the_remittance_finds_it_again(
+    clinic: Any, pt: Any, sender: Any
+) -> None:
+    claim = approved(clinic, pt, sender, rows=(("97110", 30), ("97140", 15)))
+    segments = the_file(send(clinic, sender, claim))
+    ids = [line.pk for line in claim.lines.order_by("position")]
+    assert starting(segments, "REF*6R*") == [f"REF*6R*{pk}" for pk in ids]
