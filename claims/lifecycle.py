@@ -30,9 +30,10 @@ MOVES: dict[str, frozenset[str]] = {
     SUBMITTED: frozenset({ACCEPTED, REJECTED, PAID, PARTLY_PAID, DENIED, VOIDED}),
     ACCEPTED: frozenset({PAID, PARTLY_PAID, DENIED, REJECTED, NEEDS_REVIEW, APPROVED}),
     REJECTED: frozenset({NEEDS_REVIEW}),
-    PAID: frozenset({NEEDS_REVIEW, APPROVED}),  # corrected, or voided (approved as a void)
-    PARTLY_PAID: frozenset({NEEDS_REVIEW, APPROVED, PAID}),
-    DENIED: frozenset({NEEDS_REVIEW, APPROVED, PAID, PARTLY_PAID}),
+    # Corrected, voided (approved as a void), or reversed by the payer (back to accepted).
+    PAID: frozenset({NEEDS_REVIEW, APPROVED, ACCEPTED}),
+    PARTLY_PAID: frozenset({NEEDS_REVIEW, APPROVED, PAID, ACCEPTED}),
+    DENIED: frozenset({NEEDS_REVIEW, APPROVED, PAID, PARTLY_PAID, ACCEPTED}),
     VOIDED: frozenset(),
 }
 

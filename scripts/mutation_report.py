@@ -33,6 +33,7 @@ MODULES = (
     "claims/pipeline.py",
     "claims/lifecycle.py",
     "claims/submission/readiness.py",
+    "claims/remittance/posting.py",
 )
 # Functions whose only output is text for a message or explanation.
 FORMATTERS = {

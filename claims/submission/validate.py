@@ -88,6 +88,13 @@ def _envelope_problems(text: str) -> list[str]:
     return problems
 
 
+def pyx12_problems(text: str) -> list[str]:
+    """pyx12's findings on any X12 file it has a map for (an 835 as well as an 837P), as
+    sentences naming the segment."""
+    text = text.removeprefix("\ufeff").lstrip()
+    return _pyx12_problems(text, terminator=text[ISA_LENGTH - 1])
+
+
 def _pyx12_problems(text: str, *, terminator: str) -> list[str]:
     done = [0]  # segments of the file pyx12 has finished
 

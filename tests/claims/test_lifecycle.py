@@ -33,6 +33,12 @@ LABELS = {value: str(label) for value, label in ClaimStatus.choices}
         (S.PAID, S.NEEDS_REVIEW),  # corrected
         (S.PAID, S.APPROVED),  # approved as a void
         (S.DENIED, S.APPROVED),
+        (S.PARTLY_PAID, S.PAID),  # the rest paid on appeal
+        (S.DENIED, S.PAID),  # paid after all
+        (S.DENIED, S.PARTLY_PAID),
+        (S.PAID, S.ACCEPTED),  # the payer reversed its payment (CLP02 22)
+        (S.PARTLY_PAID, S.ACCEPTED),
+        (S.DENIED, S.ACCEPTED),  # the payer reversed its denial to reprocess the claim
     ],
 )
 def test_the_moves_a_claims_life_allows(current: str, target: str) -> None:
@@ -51,6 +57,13 @@ def test_the_moves_a_claims_life_allows(current: str, target: str) -> None:
         (S.REJECTED, S.SUBMITTED),
         (S.VOIDED, S.NEEDS_REVIEW),
         (S.VOIDED, S.APPROVED),
+        (S.VOIDED, S.ACCEPTED),  # a reversal does not bring a voided claim back
+        (S.PAID, S.PARTLY_PAID),  # a paid claim is reversed first, then paid again
+        (S.PAID, S.DENIED),
+        (S.PARTLY_PAID, S.DENIED),
+        (S.REJECTED, S.ACCEPTED),  # a rejected claim never reached the payer
+        (S.APPROVED, S.ACCEPTED),  # nor has an approved one yet
+        (S.RETURNED, S.ACCEPTED),
     ],
 )
 def test_the_moves_a_claims_life_refuses_say_why_in_words(current: str, target: str) -> None:
@@ -59,6 +72,51 @@ def test_the_moves_a_claims_life_refuses_say_why_in_words(current: str, target: 
     assert why == (
         f"A claim that is {LABELS[current].lower()} cannot become {LABELS[target].lower()}."
     )
+
+
+# The whole table of moves, so that any move added or dropped shows here.
+ALL_MOVES: dict[str, set[str]] = {
+    S.NEEDS_REVIEW: {S.APPROVED, S.RETURNED},
+    S.RETURNED: {S.NEEDS_REVIEW},
+    S.APPROVED: {S.SUBMITTED, S.NEEDS_REVIEW, S.VOIDED},
+    S.SUBMITTED: {S.ACCEPTED, S.REJECTED, S.PAID, S.PARTLY_PAID, S.DENIED, S.VOIDED},
+    S.ACCEPTED: {S.PAID, S.PARTLY_PAID, S.DENIED, S.REJECTED, S.NEEDS_REVIEW, S.APPROVED},
+    S.REJECTED: {S.NEEDS_REVIEW},
+    S.PAID: {S.NEEDS_REVIEW, S.APPROVED, S.ACCEPTED},
+    S.PARTLY_PAID: {S.NEEDS_REVIEW, S.APPROVED, S.PAID, S.ACCEPTED},
+    S.DENIED: {S.NEEDS_REVIEW, S.APPROVED, S.PAID, S.PARTLY_PAID, S.ACCEPTED},
+    S.VOIDED: set(),
+}
+
+
+@pytest.mark.parametrize("current", STATUSES)
+def test_each_status_allows_exactly_the_moves_of_the_table(current: str) -> None:
+    allowed = {target for target in STATUSES if lifecycle.can_move(current, target)}
+    assert allowed == ALL_MOVES[current]
+    assert current not in allowed  # staying put is not a move
+
+
+@pytest.mark.parametrize("status", [S.PAID, S.PARTLY_PAID, S.DENIED])
+def test_a_payers_reversal_takes_an_adjudicated_claim_back_to_accepted(status: str) -> None:
+    # docs/billing-rules.md §12.2: the payer takes back its decision and reprocesses the claim.
+    assert lifecycle.can_move(status, S.ACCEPTED)
+    assert status in lifecycle.ADJUDICATED
+    assert lifecycle.correction(S.ACCEPTED) == Correction("7", needs_original_number=True)
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "why"),
+    [
+        (
+            "lost_in_the_mail",
+            S.APPROVED,
+            "A claim that is lost_in_the_mail cannot become approved.",
+        ),
+        (S.VOIDED, "archived", "A claim that is voided cannot become archived."),
+    ],
+)
+def test_a_status_without_a_label_is_named_by_its_code(current: str, target: str, why: str) -> None:
+    assert lifecycle.refusal(current, target, LABELS) == why
 
 
 def test_every_status_has_its_moves_and_every_move_leads_to_a_status() -> None:

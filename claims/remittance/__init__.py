@@ -1,0 +1,1 @@
+"""Payers' remittances (X12 835): reading, posting, and what their codes mean."""
