@@ -492,6 +492,13 @@ class Claim(models.Model):
             models.Index(
                 F("clinic"), ERRORS_FIRST, F("date_of_service"), F("id"), name="claim_queue_any"
             ),
+            # The dashboard's months of a clinic (visits, units, flags by clinician) from the
+            # index alone: a claim row is over a kilobyte (its explanation).
+            models.Index(
+                fields=["clinic", "date_of_service"],
+                include=["status", "therapist", "total_units"],
+                name="claim_clinic_day_cover",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -552,6 +559,14 @@ class ClaimLine(models.Model):
 
     class Meta:
         ordering = ["claim", "position"]
+        indexes = [
+            # Units and minutes per clinician (the dashboard) without reading the lines' rows.
+            models.Index(
+                fields=["claim"],
+                include=["billing_code", "units", "minutes"],
+                name="line_claim_cover",
+            )
+        ]
 
     def __str__(self) -> str:
         mods = " ".join(self.modifiers)
@@ -611,7 +626,7 @@ class ClaimFlag(models.Model):
         ordering = ["claim", "severity", "rule_id"]
         indexes = [
             models.Index(fields=["rule_id", "status"]),
-            models.Index(fields=["claim", "status"]),
+            models.Index(fields=["claim", "status"], include=["rule_id"], name="flag_claim_cover"),
         ]
 
     def __str__(self) -> str:
@@ -624,6 +639,7 @@ class AccessKind(models.TextChoices):
     SESSION = "session", "Treatment session"
     CLAIM_FILE = "claim_file", "Claim file (837P)"
     CLAIM_FORM = "claim_form", "Claim form (CMS-1500)"
+    REMITTANCE = "remittance", "Remittance (835)"
 
 
 class AccessEvent(models.Model):
@@ -665,10 +681,17 @@ class ClaimEvent(models.Model):
     batch_file = models.ForeignKey(
         "BatchFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    payment = models.ForeignKey(
+        "ClaimPayment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["claim", "at"])]
+        indexes = [
+            models.Index(fields=["claim", "at"]),
+            # The claims that were rejected or denied on the way (the clean-claim rate).
+            models.Index(fields=["to_status", "claim"]),
+        ]
 
     def __str__(self) -> str:
         return f"Claim {self.claim_id}: {self.from_status or 'new'} → {self.to_status}"
@@ -750,3 +773,184 @@ class BatchClaim(models.Model):
 
     def __str__(self) -> str:
         return f"Claim {self.claim_id} in file {self.batch_file_id}"
+
+
+# --- money back: 835 remittances (docs/billing-rules.md §12) ---------------------------------
+
+
+class RemittanceFile(models.Model):
+    """An 835 file as it was uploaded: kept whole, read once. The same file twice is one file
+    (its SHA-256 is unique in the clinic), so posting is idempotent."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="remittance_files")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=200)
+    file = models.FileField(upload_to="remittances/", blank=True)
+    sha256 = models.CharField(max_length=64)
+    warnings = models.JSONField(
+        default=list, blank=True, help_text="Where the file departs from the 835 guide."
+    )
+    claim_count = models.PositiveIntegerField(default=0)
+    matched_count = models.PositiveIntegerField(default=0)
+    already_posted = models.PositiveIntegerField(
+        default=0, help_text="Payments of this file that an earlier file had posted."
+    )
+    total_paid = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    objects = ClinicScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "sha256"], name="remittance_file_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"835 {self.filename} ({self.uploaded_at:%Y-%m-%d})"
+
+
+class Remittance(models.Model):
+    """One payment of a payer (an 835 transaction set): a check or EFT and what it pays."""
+
+    file = models.ForeignKey(RemittanceFile, on_delete=models.CASCADE, related_name="remittances")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    payer = models.ForeignKey(
+        Payer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    payer_name = models.CharField(max_length=60)
+    payer_identifier = models.CharField(max_length=80, blank=True)
+    trace_number = models.CharField("check or EFT number", max_length=50)
+    method = models.CharField(max_length=3, help_text="CHK check, ACH/FWT transfer, NON none.")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    paid_on = models.DateField(help_text="The check's or transfer's date.")
+    provider_adjustments = models.JSONField(
+        default=list, blank=True, help_text="PLB: amounts taken or added outside any claim."
+    )
+
+    objects = ClinicScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-paid_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.payer_name} {self.trace_number} ({self.paid_on})"
+
+
+class PaymentOutcome(models.TextChoices):
+    PAID = "paid", "Paid"
+    PARTLY_PAID = "partly_paid", "Partly paid"
+    DENIED = "denied", "Denied"
+    REVERSED = "reversed", "Reversed"
+
+
+class PaymentQuerySet(ClinicScopedQuerySet):
+    def unmatched(self) -> PaymentQuerySet:
+        """The worklist: payments not posted to any claim and not dismissed."""
+        return self.filter(claim__isnull=True, dismissed_at__isnull=True)
+
+
+class ClaimPayment(models.Model):
+    """What a payer decided on one claim (an 835 CLP loop), posted to the claim it names or
+    kept on the unmatched worklist."""
+
+    remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="payments")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    key = models.CharField(
+        max_length=250, help_text="Payer, check, claim and status: the same payment posts once."
+    )
+    control_number = models.CharField("patient control number", max_length=38)
+    status_code = models.CharField(max_length=2)
+    outcome = models.CharField(max_length=12, choices=PaymentOutcome.choices)
+    charge = models.DecimalField(max_digits=10, decimal_places=2)
+    paid = models.DecimalField(max_digits=10, decimal_places=2)
+    patient_responsibility = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    payer_claim_number = models.CharField(max_length=50, blank=True)
+    patient_name = models.CharField(max_length=120, blank=True)
+    member_id = models.CharField(max_length=80, blank=True)
+    service_date = models.DateField(null=True, blank=True)
+    paid_on = models.DateField()
+    remarks = models.JSONField(default=list, blank=True, help_text="Claim-level remark codes.")
+    posted_at = models.DateTimeField(null=True, blank=True)
+    problem = models.CharField(
+        max_length=300, blank=True, help_text="Why it is on the worklist, in words."
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+
+    objects = PaymentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["remittance", "id"]
+        constraints = [models.UniqueConstraint(fields=["clinic", "key"], name="claim_payment_once")]
+        indexes = [
+            models.Index(fields=["claim", "id"]),
+            models.Index(fields=["clinic", "paid_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.control_number}: {self.get_outcome_display()} ${self.paid}"
+
+
+class LinePayment(models.Model):
+    """What the payer decided on one service line (an 835 SVC loop)."""
+
+    payment = models.ForeignKey(ClaimPayment, on_delete=models.CASCADE, related_name="lines")
+    claim_line = models.ForeignKey(
+        ClaimLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
+    code = models.CharField(max_length=48, blank=True)
+    modifiers = models.JSONField(default=list, blank=True)
+    units = models.PositiveSmallIntegerField(default=1)
+    charge = models.DecimalField(max_digits=10, decimal_places=2)
+    allowed = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    paid = models.DecimalField(max_digits=10, decimal_places=2)
+    patient_responsibility = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    expected_amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="What ptclinic expected for the line when it was posted.",
+    )
+    service_date = models.DateField(null=True, blank=True)
+    remarks = models.JSONField(default=list, blank=True)
+    denied = models.BooleanField(default=False)
+    denial_code = models.CharField(max_length=8, blank=True, help_text="e.g. CO-50")
+    denial_family = models.CharField(max_length=60, blank=True)
+    caught_by_rule = models.CharField(max_length=40, blank=True)
+    caught_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["payment", "id"]
+        indexes = [models.Index(fields=["denied", "denial_code"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} ${self.paid}"
+
+
+class Adjustment(models.Model):
+    """One CAS amount: its group (who bears it) and reason code."""
+
+    payment = models.ForeignKey(ClaimPayment, on_delete=models.CASCADE, related_name="adjustments")
+    line = models.ForeignKey(
+        LinePayment, null=True, blank=True, on_delete=models.CASCADE, related_name="adjustments"
+    )
+    group = models.CharField(max_length=2)
+    reason = models.CharField(max_length=5)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["payment", "line", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.group}-{self.reason} ${self.amount}"

@@ -35,6 +35,7 @@ from claims.facts import authorization_lines
 from claims.filters import ClaimReviewFilter
 from claims.models import AccessKind, Claim, ClaimFlag, ClaimLine, ClaimStatus, FlagStatus
 from claims.pipeline import SRC_AUTH
+from claims.remittance.reports import claim_payments
 from claims.review_forms import (
     ApproveForm,
     FlagSettleForm,
@@ -365,6 +366,7 @@ def _detail(
         "timeline": _timeline(claim),
         "life_actions": lifecycle.owner_actions(claim.status),
         "events": claim.events.select_related("user", "batch_file"),
+        "payments": claim_payments(claim) if claim.is_read_only else [],
         # The authorization line, for a claim whose payer asked for one when it was saved: from
         # the facts builder as they are now, like the flags a re-scrub keeps current.
         "authorization_line": authorization_lines([claim]).get(claim.pk, "")

@@ -407,7 +407,13 @@ def _locked(claim: Claim, version: int | None) -> Claim:
 
 
 def claim_event_record(
-    *, claim: Claim, before: str, user: Any, note: str = "", batch_file: Any = None
+    *,
+    claim: Claim,
+    before: str,
+    user: Any,
+    note: str = "",
+    batch_file: Any = None,
+    payment: Any = None,
 ) -> ClaimEvent:
     """One move of the claim's life, after the claim's status changed (§11.3)."""
     return ClaimEvent.objects.create(
@@ -417,6 +423,7 @@ def claim_event_record(
         user=user,
         note=note[:2000],
         batch_file=batch_file,
+        payment=payment,
     )
 
 

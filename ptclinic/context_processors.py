@@ -30,7 +30,12 @@ class NavEntry:
 # The navbar, in order. Each page lands here when it is built.
 NAV: tuple[NavEntry, ...] = (
     NavEntry("Home", "home", None, ""),
-    NavEntry("Reference", "code-list", None, ("codes", "icd10", "modifiers", "payers", "rules")),
+    NavEntry(
+        "Reference",
+        "code-list",
+        None,
+        ("codes", "icd10", "modifiers", "payers", "rules", "adjustment-codes"),
+    ),
     NavEntry(
         "Patients", "patient-list", frozenset({Role.THERAPIST, Role.OWNER}), ("patients", "plans")
     ),
@@ -38,7 +43,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("New session", "session-new", frozenset({Role.THERAPIST}), ("sessions/new",)),
     NavEntry("My sessions", "session-list", frozenset({Role.THERAPIST}), ("sessions",)),
     NavEntry("Access log", "access-log", frozenset({Role.OWNER, Role.ADMIN}), ("audit",)),
-    NavEntry("Claims out", "batch-list", frozenset({Role.OWNER}), ("billing",)),
+    NavEntry("Billing", "batch-list", frozenset({Role.OWNER}), ("billing",)),
     NavEntry("Clinic", "clinic-settings", frozenset({Role.OWNER}), ("clinic/",)),
     NavEntry("Admin", "admin:index", frozenset({Role.ADMIN}), "admin"),
 )

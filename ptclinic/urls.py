@@ -35,5 +35,6 @@ urlpatterns = [
     path("", include("claims.urls")),
     path("", include("claims.review_urls")),
     path("", include("claims.submission.urls")),
+    path("", include("claims.remittance.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -266,6 +266,33 @@ def make_payer(
     return payer
 
 
+def make_remittance(clinic: Clinic, owner: Any, claim: Any) -> tuple[Any, Any]:
+    """A posted 835 paying the sent ``claim``, with one more payment no claim matches (the
+    worklist's): (the file, that payment)."""
+    import dataclasses
+    import datetime as dt
+
+    from claims.models import ClaimPayment
+    from claims.remittance.answers import claim_answer, payment_of
+    from claims.remittance.sample import write_835
+    from claims.remittance.services import remittance_post
+
+    stranger = dataclasses.replace(
+        claim_answer(claim, payer_claim_number="999"), control_number=f"NOBODY{claim.pk}"
+    )
+    payment = payment_of(
+        clinic,
+        claim.payer,
+        [claim_answer(claim), stranger],
+        trace_number=f"T{claim.pk}",
+        paid_on=dt.date(2026, 11, 2),
+    )
+    upload = remittance_post(
+        clinic=clinic, user=owner, content=write_835(payment).encode(), filename="era.835"
+    )
+    return upload, ClaimPayment.objects.get(control_number=f"NOBODY{claim.pk}")
+
+
 def membership(user: Any, clinic: Clinic) -> Membership:
     return Membership.objects.get(user=user, clinic=clinic, role=Role.THERAPIST)
 

@@ -58,7 +58,15 @@ from coding.models import Payer
 from ptclinic.models import Clinic, Membership, Role
 from tests.claims.test_review import make_claim, make_plan
 from tests.claims.test_sessions import NECESSITY, post_data
-from tests.conftest import PASSWORD, make_clinic, make_member, make_patient, make_user, membership
+from tests.conftest import (
+    PASSWORD,
+    make_clinic,
+    make_member,
+    make_patient,
+    make_remittance,
+    make_user,
+    membership,
+)
 from tests.ptclinic.test_access import _walk
 
 pytestmark = [
@@ -181,6 +189,8 @@ def _records(clinic: Any, therapist: Any, owner: Any) -> dict[str, list[int]]:
     Clinic.objects.filter(pk=clinic.pk).update(receiver_id="FUZZCH", receiver_name="Fuzz CH")
     clinic.refresh_from_db()
     batch = batch_create(clinic=clinic, user=owner, claim_ids=[sent.pk])
+    sent.refresh_from_db()
+    remittance, unmatched = make_remittance(clinic, owner, sent)
     claims = [with_error, with_warning, approved, returned, sent]
     authorization = authorization_create(
         patient=with_error.patient,
@@ -203,6 +213,8 @@ def _records(clinic: Any, therapist: Any, owner: Any) -> dict[str, list[int]]:
         "membership": list(Membership.objects.filter(clinic=clinic).values_list("pk", flat=True)),
         "batch": [batch.pk],
         "file": list(batch.files.values_list("pk", flat=True)),
+        "remittance": [remittance.pk],
+        "payment": [unmatched.pk],
     }
 
 
@@ -382,7 +394,7 @@ SPECS: dict[str, Spec] = {
             "qualifying_apm": ["on"],
         },
     ),
-    "home": Spec("owner", GET),
+    "home": Spec("owner", GET, lambda w: {"start": ["2026-06-01"], "end": [TODAY.isoformat()]}),
     "clinic-switch": Spec(
         "therapist", POST, lambda w: {"clinic": [str(w.base["clinic"].pk)], "next": ["/"]}
     ),
@@ -483,6 +495,29 @@ SPECS: dict[str, Spec] = {
         BOTH,
         lambda w: {"code": ["97110"], "effective": ["2026-01-01"], "charge": ["99.00"]},
     ),
+    # The upload (a POST with a file) is tested in tests/claims/remittance/test_views.py.
+    "remittance-list": Spec("owner", GET),
+    "remittance-detail": Spec("owner", GET),
+    "remittance-worklist": Spec("owner", GET),
+    "payment-match": Spec(
+        "owner", POST, lambda w: {"claim": [str(w.ids["claim"][4])], "note": ["Payer typo"]}
+    ),
+    "payment-dismiss": Spec("owner", POST, lambda w: {"note": ["Not our patient"]}),
+    "denial-report": Spec(
+        "owner",
+        GET,
+        lambda w: {
+            "start": ["2026-01-01"],
+            "end": [TODAY.isoformat()],
+            "reason": ["CO-50"],
+            "rule": ["necessity-copied"],
+            "payer": [str(w.ids["payer"][0])],
+            "clinician": [str(w.base["therapist"].pk)],
+            "uncaught": ["1"],
+            "family": ["Medical necessity"],
+        },
+    ),
+    "adjustment-codes": Spec("therapist", GET, lambda w: {"q": ["bundled"]}),
     "claim-approve": Spec("owner", POST, lambda w: {**_version(w), "override_reason": ["ok"]}),
     "claim-return": Spec("owner", POST, lambda w: {**_version(w), "comment": ["Fix it."]}),
     "claim-rescrub": Spec("owner", POST, _version),
@@ -650,6 +685,8 @@ def own_url(w: World, name: str) -> str:
         "code": "97110",
         "batch_id": w.ids["batch"][0],
         "file_id": w.ids["file"][0],
+        "remittance_id": w.ids["remittance"][0],
+        "payment_id": w.ids["payment"][0],
         "action": "correct",
     }
     return reverse(name, kwargs={arg: own[arg] for arg in args})

@@ -20,7 +20,7 @@ def test_owner_sends_a_batch_downloads_the_file_and_corrects_a_rejected_claim(
 ) -> None:
     base = live_server.url
     as_owner_in_the_demo_clinic(page, base)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Claims out").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Billing").click()
     expect(page.get_by_role("heading", name="Claims out")).to_be_visible()
     waiting = page.get_by_test_id("waiting-claims")
     expect(waiting).to_be_visible()

@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.exceptions import NoReverseMatch
 
 from ptclinic.models import Clinic, Role
-from tests.conftest import make_clinic, make_member
+from tests.conftest import make_clinic, make_member, make_remittance
 
 # URLs anyone may open: the login page itself and the load balancer's health check.
 PUBLIC = {"login", "healthz"}
@@ -171,6 +171,8 @@ CLINIC_RECORDS = {
     "authorization_id",
     "batch_id",
     "file_id",
+    "remittance_id",
+    "payment_id",
 }
 
 
@@ -204,7 +206,11 @@ def clinic_a_records(reference: None, clinic: Clinic) -> dict[str, int]:
     sent = claim_approve(claim=sent, user=owner, version=sent.version)
     Clinic.objects.filter(pk=clinic.pk).update(receiver_id="CH1", receiver_name="Clearinghouse")
     batch = batch_create(clinic=Clinic.objects.get(pk=clinic.pk), user=owner, claim_ids=[sent.pk])
+    sent.refresh_from_db()
+    remittance, unmatched = make_remittance(clinic, owner, sent)
     return {
+        "remittance_id": remittance.pk,
+        "payment_id": unmatched.pk,
         "batch_id": batch.pk,
         "file_id": batch.files.get().pk,
         "authorization_id": authorization.pk,
