@@ -1,15 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, Q
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from claims.dashboard.pages import owner_dashboard, therapist_home
 from claims.facts import ReferenceFacts, charge_table, fee_table
-from claims.models import Claim
 from claims.submission.collect import setup_problems
 from coding.models import Gpci
 from ptclinic.forms import ChargeForm, ClinicBillingForm, ClinicSettingsForm
@@ -34,16 +34,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """One page per role; a user with several roles in the clinic sees each role's panel."""
     context: dict[str, object] = {}
     if Role.OWNER in request.roles:  # type: ignore[attr-defined]
-        context["review"] = (
-            Claim.objects.for_clinic(request.clinic)  # type: ignore[attr-defined]
-            .needing_review()
-            .aggregate(waiting=Count("pk"), with_errors=Count("pk", filter=Q(open_errors__gt=0)))
-        )
-        context["to_send"] = (
-            Claim.objects.for_clinic(request.clinic)  # type: ignore[attr-defined]
-            .ready_to_send()
-            .count()
-        )
+        context.update(owner_dashboard(request=request))
+    if Role.THERAPIST in request.roles:  # type: ignore[attr-defined]
+        context.update(therapist_home(request=request))
     return render(request, "ptclinic/home.html", context)
 
 
