@@ -6,9 +6,11 @@ as it would real ones: the review queue shows about 30 claims hitting a variety 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +23,8 @@ from claims.services import (
     SessionInput,
     claim_approve,
     claim_create_from_session,
+    claim_return,
+    flag_settle,
 )
 from coding.models import Payer
 from ptclinic.models import Clinic, Membership
@@ -351,6 +355,16 @@ def _earlier_year_claims(
         )
         Claim.objects.filter(pk=claim.pk).update(expected_amount=Decimal("236.00"))
         claim.refresh_from_db()
+        copied = claim.flags.filter(rule_id="necessity-copied", status="open").first()
+        if copied:  # the reviewer accepted it: the remittance shows what that cost
+            flag_settle(
+                flag=copied,
+                user=owner,
+                version=claim.version,
+                note="Same exercises as last visit; progression is in the flowsheet",
+                waive=True,
+            )
+            claim.refresh_from_db()
         claim_approve(
             claim=claim,
             user=owner,
@@ -440,12 +454,34 @@ def seed_clinic(*, clinic: Clinic, pt: Membership, pta: Membership, owner: objec
                 override_reason="" if not claim.open_errors else "Reviewed with the therapist",
             )
         count += 1
+    _return_one(clinic, pt, owner)
     sent = _first_batch(clinic, owner, today)
+    posted = _remittances(clinic, owner, today)
     open_count = Claim.objects.for_clinic(clinic).open().count()
     return [
         f"Demo patients: {len(PATIENTS)}; sessions: {count}; claims: "
-        f"{Claim.objects.for_clinic(clinic).count()} ({open_count} to review, {sent} sent)"
+        f"{Claim.objects.for_clinic(clinic).count()} ({open_count} to review, {sent} sent); "
+        f"remittances posted: {posted}"
     ]
+
+
+def _return_one(clinic: Clinic, pt: Membership, owner: object) -> None:
+    """The reviewer sent one of the PT's claims back: it waits on the therapist's home."""
+    claim = (
+        Claim.objects.for_clinic(clinic)
+        .needing_review()
+        .filter(therapist=pt, flags__rule_id__startswith="necessity-", flags__status="open")
+        .order_by("-date_of_service", "pk")
+        .first()
+    )
+    if claim is not None:
+        claim_return(
+            claim=claim,
+            user=owner,
+            version=claim.version,
+            comment="The necessity statement does not say why this visit needed your skill: add "
+            "what you progressed or changed today, then resubmit.",
+        )
 
 
 def _first_batch(clinic: Clinic, owner: object, today: dt.date) -> int:
@@ -464,3 +500,72 @@ def _first_batch(clinic: Clinic, owner: object, today: dt.date) -> int:
         return 0
     batch = batch_create(clinic=clinic, user=owner, claim_ids=old, note="Demo: last month")
     return batch.claim_count
+
+
+PAID_AFTER_DAYS = 21  # a payer pays a clean claim about three weeks after the visit
+
+# What the demo's payers decide on some sent claims (by patient MRN and visit order), so that
+# the claim pages, the denial report and the dashboard show denials a waived rule had flagged
+# and denials no rule caught.
+DEMO_DENIALS: dict[tuple[str, int], dict[str, tuple[str, str]]] = {
+    ("RB-1005", 5): {"97530": ("50", "N115")},  # not necessary: the copied note was waived
+    ("RB-1005", 8): {"97140": ("97", "M80")},  # bundled with 97530: no edit pair was flagged
+    ("RB-1005", 10): {"97530": ("50", "")},
+    ("RB-1004", 0): {"97162": ("16", "MA130")},  # information missing: no rule caught it
+}
+
+
+def _remittances(clinic: Clinic, owner: object, today: dt.date) -> int:
+    """The payers' 835 files for the sent claims: one per payer and month of payment, each
+    posted as the owner would post it; the most recent visits are not paid yet, and one
+    payment for someone else's patient waits on the worklist."""
+    from claims.remittance.answers import Denial, claim_answer, payment_of
+    from claims.remittance.sample import write_835
+    from claims.remittance.services import remittance_post
+
+    sent = (
+        Claim.objects.for_clinic(clinic)
+        .filter(status=ClaimStatus.SUBMITTED)
+        .select_related("patient", "payer")
+        .prefetch_related("lines")
+        .order_by("date_of_service", "pk")
+    )
+    seen: dict[str, int] = {}
+    files: dict[tuple[int, dt.date], list[Any]] = {}
+    for claim in sent:
+        order = seen.get(claim.patient.mrn, 0)
+        seen[claim.patient.mrn] = order + 1
+        paid_on = claim.date_of_service + dt.timedelta(days=PAID_AFTER_DAYS)
+        if paid_on > today - dt.timedelta(days=3):
+            continue  # not paid yet
+        denials = {
+            code: Denial(reason, remark=remark)
+            for code, (reason, remark) in DEMO_DENIALS.get((claim.patient.mrn, order), {}).items()
+        }
+        week = paid_on - dt.timedelta(days=paid_on.weekday())  # payers pay on Mondays
+        files.setdefault((claim.payer_id, week), []).append(claim_answer(claim, denials=denials))
+    posted = 0
+    for number, ((payer_id, week), answers) in enumerate(sorted(files.items()), start=1):
+        if number == 1:  # a payment the payer misdirected: the worklist's
+            stranger = answers[0]
+            answers = [
+                *answers,
+                dataclasses.replace(
+                    stranger,
+                    control_number="A0099881",
+                    payer_claim_number="99000123456",
+                    patient_name="Jordan Miles",
+                ),
+            ]
+        payer = Payer.objects.get(pk=payer_id)
+        payment = payment_of(
+            clinic, payer, answers, trace_number=f"EFT{week:%y%m%d}{payer_id:03d}", paid_on=week
+        )
+        remittance_post(
+            clinic=clinic,
+            user=owner,
+            content=write_835(payment, control=number).encode(),
+            filename=f"{payer.name.replace(' ', '-').lower()}-{week:%Y%m%d}.835",
+        )
+        posted += 1
+    return posted

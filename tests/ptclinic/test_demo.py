@@ -29,3 +29,25 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(settings) -> None:  # typ
     for username in ("demo-pt", "demo-pta", "demo-owner", "demo-admin"):
         request = RequestFactory().post("/accounts/login/")
         assert authenticate(request, username=username, password=DEMO_PASSWORD) is not None
+
+
+@pytest.mark.django_db
+def test_the_demo_has_money_back_with_paid_adjusted_and_denied_lines(settings) -> None:  # type: ignore[no-untyped-def]
+    """`make run` shows remittances posted against the sent claims: paid, partly paid and
+    denied claims, a denial a waived rule had flagged, one no rule caught, a payment on the
+    worklist, and a claim returned to the PT with the reviewer's comment."""
+    from claims.models import Claim, ClaimPayment, LinePayment
+    from tests.conftest import load_reference_data
+
+    settings.DEBUG = True
+    load_reference_data()
+    call_command("seed_demo", stdout=StringIO())
+    statuses = set(Claim.objects.values_list("status", flat=True))
+    assert {"paid", "partly_paid", "denied", "submitted", "returned"} <= statuses
+    denied = LinePayment.objects.filter(denied=True)
+    assert denied.filter(caught_note__contains="waived by").exists()
+    assert denied.filter(caught_by_rule="").exists()
+    assert LinePayment.objects.filter(denied=False, paid__gt=0).exists()
+    assert ClaimPayment.objects.unmatched().count() == 1
+    returned = Claim.objects.get(status="returned")
+    assert returned.therapist.user.username == "demo-pt" and returned.return_comment
