@@ -676,7 +676,9 @@ def test_a_functional_group_that_is_not_claim_payments_is_refused() -> None:
 def test_a_transaction_set_that_is_not_an_835_is_refused() -> None:
     text = written().replace("ST*835*", "ST*837*", 1)
     problems = refused(text)
-    assert problems == ["Segment 3 (ST): transaction set 0001 is of type 837, not an 835 remittance."]
+    assert problems == [
+        "Segment 3 (ST): transaction set 0001 is of type 837, not an 835 remittance."
+    ]
 
 
 @pytest.mark.parametrize("missing", ["BPR", "TRN"])
