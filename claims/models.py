@@ -410,6 +410,14 @@ class ClaimQuerySet(ClinicScopedQuerySet):
         (docs/billing-rules.md §11.1)."""
         return self.filter(status=ClaimStatus.APPROVED).exclude(payer__kind__in=NO_CLAIM_KINDS)
 
+    def ready_to_send_count(self) -> int:
+        """``ready_to_send().count()``, counted as the approved claims less those of the
+        payers that get no claim: PostgreSQL counts the approved claims from an index alone
+        and reads only the few left out, where counting ``ready_to_send()`` reads every
+        approved claim's row (tens of thousands in a large clinic)."""
+        approved = self.filter(status=ClaimStatus.APPROVED)
+        return approved.count() - approved.filter(payer__kind__in=NO_CLAIM_KINDS).count()
+
     def for_therapist(self, membership: Membership) -> ClaimQuerySet:
         return self.filter(therapist=membership)
 

@@ -32,9 +32,7 @@ from claims.dashboard.practice import (
 )
 from claims.models import Claim, ClaimStatus, TreatmentSession
 from claims.scrubber import RULES
-from claims.submission.readiness import NO_CLAIM_KINDS
 from ptclinic import charts
-from ptclinic.models import Clinic
 from ptclinic.roles import therapist_membership
 
 RECENT_DAYS = 7  # the therapist's recent sessions: this week
@@ -182,16 +180,6 @@ def _care_tiles(care: CareLists, keys: Sequence[str]) -> list[dict[str, Any]]:
     return tiles
 
 
-def _ready_to_send_count(clinic: Clinic) -> int:
-    """How many claims `ClaimQuerySet.ready_to_send` holds for the clinic: its approved claims
-    less those of the payers it leaves out (`NO_CLAIM_KINDS`, the same constant). Counted so
-    because the approved claims are counted from an index alone, and only the few left out are
-    read to learn their payer; counting `ready_to_send()` itself reads every approved claim's
-    row (tens of thousands in a large clinic). The test pins the two to the same number."""
-    approved = Claim.objects.for_clinic(clinic).filter(status=ClaimStatus.APPROVED)
-    return approved.count() - approved.filter(payer__kind__in=NO_CLAIM_KINDS).count()
-
-
 def owner_dashboard(*, request: HttpRequest) -> dict[str, Any]:
     """The owner's tiles for the active clinic and the period the GET form chose."""
     clinic = request.clinic  # type: ignore[attr-defined]
@@ -205,7 +193,7 @@ def owner_dashboard(*, request: HttpRequest) -> dict[str, Any]:
         "has_claims": Claim.objects.for_clinic(clinic).exists(),
         # The "Claim review" card's counts: the claims waiting for a decision.
         "review": {"waiting": backlog.needs_review, "with_errors": backlog.errors_needing_review},
-        "to_send": _ready_to_send_count(clinic),
+        "to_send": Claim.objects.for_clinic(clinic).ready_to_send_count(),
         "money": money_tiles(clinic=clinic, period=period),
         "backlog": _backlog_tile(backlog),
         "flags": _flags_tile(flags_by_rule(clinic=clinic, period=period)),

@@ -62,7 +62,7 @@ class PaymentView:
     adjustments: tuple[AdjustmentView, ...]  # claim level
     remarks: tuple[RemarkView, ...]
     method: str
-    glossary: tuple[tuple[str, str], ...] = ()  # each code used, once, with its plain words
+    glossary: tuple[tuple[str, str, str], ...] = ()  # (code, plain words, reference anchor)
 
 
 def _adjustment(a: Adjustment) -> AdjustmentView:
@@ -105,12 +105,13 @@ def claim_payments(claim: Claim) -> list[PaymentView]:
             )
             for line in payment.lines.all()  # type: ignore[attr-defined]
         )
-        glossary: dict[str, str] = {}
+        # Each code once, with its words and its entry on the payment codes page.
+        glossary: dict[str, tuple[str, str]] = {}
         for adjustments in by_line.values():
             for a in adjustments:
-                glossary.setdefault(a.label, a.reason_words)
+                glossary.setdefault(a.label, (a.reason_words, a.label.partition("-")[2]))
         for remark in (*_remarks(payment.remarks), *(r for v in lines for r in v.remarks)):
-            glossary.setdefault(remark.code, remark.words)
+            glossary.setdefault(remark.code, (remark.words, remark.code))
         views.append(
             PaymentView(
                 payment=payment,
@@ -118,7 +119,7 @@ def claim_payments(claim: Claim) -> list[PaymentView]:
                 adjustments=tuple(by_line.get(None, ())),
                 remarks=_remarks(payment.remarks),
                 method=METHODS.get(payment.remittance.method, payment.remittance.method),
-                glossary=tuple(glossary.items()),
+                glossary=tuple((code, *entry) for code, entry in glossary.items()),
             )
         )
     return views

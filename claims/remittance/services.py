@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -104,7 +104,14 @@ def remittance_post(*, clinic: Clinic, user: Any, content: bytes, filename: str)
         warnings=warnings,
     )
     upload.file.save(f"{digest[:16]}.835", ContentFile(content), save=False)
-    upload.save()
+    try:
+        with transaction.atomic():
+            upload.save()
+    except IntegrityError:  # the same file, posted at the same moment by someone else
+        existing = RemittanceFile.objects.for_clinic(clinic).filter(sha256=digest).first()
+        if existing is None:
+            raise
+        raise AlreadyPosted(existing) from None
     payers = _payers(document.payments)
     stored: list[tuple[ClaimPayment, era.ClaimPayment]] = []
     for payment in document.payments:
@@ -203,7 +210,15 @@ def _store(
             remarks=list(doc.remarks),
         )
         rows.append((row, doc))
-    ClaimPayment.objects.bulk_create([row for row, _ in rows])
+    try:
+        with transaction.atomic():
+            ClaimPayment.objects.bulk_create([row for row, _ in rows])
+    except IntegrityError:  # another file with the same payments is being posted right now
+        raise ValidationError(
+            "Another file with some of the same payments is being posted at this moment; "
+            "nothing was posted. Post this file again in a minute: what is already posted is "
+            "skipped."
+        ) from None
     return rows
 
 

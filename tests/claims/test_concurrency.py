@@ -3,6 +3,7 @@
 Each thread has its own database connection, so this is two sessions against the real database
 (row locks on PostgreSQL, a write lock on SQLite)."""
 
+import datetime as dt
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -11,11 +12,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from claims.models import Claim, ClaimStatus
+from claims.models import Claim, ClaimPayment, ClaimStatus, RemittanceFile
+from claims.remittance.answers import claim_answer, payment_of
+from claims.remittance.sample import write_835
+from claims.remittance.services import remittance_post
 from claims.services import ClaimConflict, claim_approve, claim_return
+from claims.submission.services import batch_create
 from ptclinic.models import Role
+from tests.claims.test_review import make_claim
 from tests.claims.test_sessions import post_data
-from tests.conftest import load_reference_data, make_member, make_patient, membership
+from tests.conftest import load_reference_data, make_clinic, make_member, make_patient, membership
 
 
 def run_together(*actions: Callable[[], Any]) -> list[Any]:
@@ -96,3 +102,35 @@ def test_a_stale_page_cannot_overwrite_a_newer_decision(claim: Claim, clinic: An
         claim_approve(claim=claim, user=owner, version=stale, override_reason="ok")
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.RETURNED
+
+
+def test_the_same_835_posted_twice_at_once_posts_once_and_tells_the_second(
+    transactional_db: None,
+) -> None:
+    load_reference_data()
+    clinic = make_clinic(receiver_id="CH1", receiver_name="Clearinghouse")  # its charge master
+    pt = make_member(clinic, Role.THERAPIST, credential="PT")
+    owner = make_member(clinic, Role.OWNER)
+    sent = make_claim(clinic, pt)
+    sent = claim_approve(claim=sent, user=owner, version=sent.version)
+    batch_create(clinic=clinic, user=owner, claim_ids=[sent.pk])
+    sent.refresh_from_db()
+    content = write_835(
+        payment_of(
+            clinic,
+            sent.payer,
+            [claim_answer(sent)],
+            trace_number="T1",
+            paid_on=dt.date(2026, 11, 2),
+        )
+    ).encode()
+
+    def post() -> Any:
+        return remittance_post(clinic=clinic, user=owner, content=content, filename="a.835")
+
+    results = run_together(post, post)
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert len(errors) == 1 and isinstance(errors[0], ValidationError), results
+    assert "already posted" in errors[0].messages[0]
+    assert RemittanceFile.objects.count() == 1
+    assert ClaimPayment.objects.filter(claim=sent).count() == 1

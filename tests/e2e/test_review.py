@@ -127,7 +127,7 @@ def test_owner_returns_a_claim_the_therapist_fixes_and_the_owner_approves_it(
     # The therapist sees the comment, fixes the note and resubmits.
     page.context.clear_cookies()
     login(page, base, "demo-pt", DEMO_PASSWORD)
-    page.get_by_role("link", name="My sessions").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My sessions").click()
     mine = page.locator(f'tr[data-claim="{claim.pk}"]')
     expect(mine).to_contain_text(comment)
     shot(page, "5-my-sessions")

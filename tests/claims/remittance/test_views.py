@@ -97,6 +97,7 @@ def test_the_claim_page_shows_the_payment_the_denial_and_the_rule_behind_it(
     assert "No rule caught this" in page
     assert "Correct and resubmit" in page
     assert "M80" in page
+    assert f'href="{reverse("adjustment-codes")}#code-97"' in page  # the code's full entry
 
 
 def test_the_worklist_posts_a_payment_to_the_claim_the_owner_names(
