@@ -57,6 +57,7 @@ from coding.models import Icd10Code
 from ptclinic.http import safe_next
 from ptclinic.models import Role
 from ptclinic.roles import role_required
+from ptclinic.spreadsheets import spreadsheet_text
 
 PER_PAGE = 25
 TIMELINE_GAP = dt.timedelta(seconds=2)  # records this close, by one person, are one event
@@ -198,10 +199,7 @@ CSV_HEADER = (
 )
 
 
-def _cell(value: Any) -> str:
-    """Text that a spreadsheet would run as a formula gets a leading quote (CSV injection)."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+_cell = spreadsheet_text  # text a spreadsheet would run as a formula gets a leading quote
 
 
 def _csv_rows(claims: Iterable[Claim]) -> Iterator[Sequence[str]]:

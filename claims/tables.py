@@ -67,9 +67,12 @@ class ReviewQueueTable(PageSizeLimited):
     select = tables.Column(
         accessor="pk",
         orderable=False,
-        verbose_name=mark_safe(
-            '<input type="checkbox" class="form-check-input" data-select-all '
-            'aria-label="Select every claim on this page that can be approved">'
+        # It names the form its boxes belong to (ptclinic.js ticks them): without the name it
+        # ticked nothing.
+        verbose_name=format_html(
+            '<input type="checkbox" class="form-check-input" data-select-all="{}" '
+            'aria-label="Select every claim on this page that can be approved">',
+            BULK_FORM_ID,
         ),
         attrs={"td": {"class": "text-center"}, "th": {"class": "text-center"}},
     )

@@ -3,6 +3,7 @@ django-simple-history, CSV import (with a preview and a per-row error list) and 
 
 from typing import Any
 
+import tablib
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
@@ -28,6 +29,7 @@ from coding.models import (
     UnitLimit,
 )
 from ptclinic.roles import is_code_admin
+from ptclinic.spreadsheets import spreadsheet_safe
 
 
 class CodeTableAccess(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -80,6 +82,15 @@ class ImportExportCodeTableAdmin(ImportExportModelAdmin, CodeTableAdmin):
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return is_code_admin(request.user)
+
+    def get_data_for_export(self, request: HttpRequest, queryset: Any, **kwargs: Any) -> Any:
+        """The rows to export, every text cell safe to open in a spreadsheet (a code table's
+        descriptions and notes are typed by people; a cell starting with "=" would run)."""
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        safe = tablib.Dataset(headers=[spreadsheet_safe(h) for h in data.headers or []])
+        for row in data:
+            safe.append([spreadsheet_safe(value) for value in row])
+        return safe
 
     def export_action(self, request: HttpRequest) -> HttpResponse:
         try:

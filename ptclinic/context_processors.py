@@ -64,7 +64,8 @@ def clinic(request: HttpRequest) -> dict[str, Any]:
 
 
 def _nav_items(request: HttpRequest, roles: frozenset[str]) -> list[dict[str, Any]]:
-    if not request.user.is_authenticated:
+    user = getattr(request, "user", None)  # none on an error page raised before the login
+    if user is None or not user.is_authenticated:
         return []
     entries = [e for e in NAV if e.roles is None or roles & e.roles]
     lengths = [e.match_length(request.path) for e in entries]

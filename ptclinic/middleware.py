@@ -3,6 +3,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from ptclinic.models import Clinic, Membership
 
@@ -67,3 +68,29 @@ class ActiveClinicMiddleware:
         request.clinic_memberships = mine  # type: ignore[attr-defined]
         request.clinics = sorted(clinics.values(), key=lambda c: c.name)  # type: ignore[attr-defined]
         request.roles = frozenset(m.role for m in mine)  # type: ignore[attr-defined]
+
+
+# Browser features no page of ptclinic uses: a page can never ask for them (HIPAA's "minimum
+# necessary" for the device: no camera, microphone or location on a billing tool).
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "display-capture=(), browsing-topics=()"
+)
+
+
+class ResponseHeadersMiddleware:
+    """Headers on every answer of the app: a Permissions-Policy, and no caching of any page
+    answered to a signed-in user (patient data must not stay in a browser's or a proxy's
+    cache: `Cache-Control: no-store`). Static files are answered by WhiteNoise before this."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+        return response

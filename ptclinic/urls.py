@@ -8,6 +8,8 @@ from ptclinic.forms import LoginForm
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("readyz/", views.readyz, name="readyz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("clinic/switch/", views.clinic_switch, name="clinic-switch"),
     path("clinic/settings/", views.clinic_settings, name="clinic-settings"),
     path("clinic/billing/", views.clinic_billing, name="clinic-billing"),

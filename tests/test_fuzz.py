@@ -384,6 +384,8 @@ GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
 
 SPECS: dict[str, Spec] = {
     "healthz": Spec(None, GET),
+    "readyz": Spec(None, GET),
+    "favicon": Spec(None, GET, valid_status=301),
     "clinic-settings": Spec(
         "owner",
         BOTH,

@@ -102,3 +102,18 @@ def test_the_dashboard_fits_a_tablet(page: Page, live_server: Any, demo: None, s
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 820, f"the page scrolls sideways on a tablet ({width}px)"
     shot(page, "tablet")
+
+
+def test_a_claim_prints_as_the_record_without_the_app_around_it(
+    page: Page, live_server: Any, demo: None, shot: Any
+) -> None:
+    as_owner_in_the_demo_clinic(page, live_server.url)
+    claim = Claim.objects.filter(status=ClaimStatus.PARTLY_PAID).order_by("pk").first()
+    assert claim is not None
+    page.goto(f"{live_server.url}/claims/{claim.pk}/")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("heading", name=f"Claim #{claim.pk}")).to_be_visible()
+    expect(page.get_by_test_id("claim-payments")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(page.get_by_role("button", name="Correct and resubmit")).to_be_hidden()
+    shot(page, "print")

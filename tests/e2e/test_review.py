@@ -160,3 +160,27 @@ def test_owner_returns_a_claim_the_therapist_fixes_and_the_owner_approves_it(
     shot(page, "8-approved")
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.APPROVED
+
+
+def test_select_all_ticks_every_approvable_claim_with_the_keyboard_and_approves_them(
+    page: Page, live_server: Any, demo: None, shot: Any
+) -> None:
+    as_owner_in_the_demo_clinic(page, live_server.url)
+    page.goto(f"{live_server.url}/review/")
+    boxes = page.locator('input[name="claim"]')
+    approvable = page.locator('input[name="claim"]:not(:disabled)')
+    count = approvable.count()
+    assert count > 0, "the demo queue has claims without errors"
+    select_all = page.get_by_label("Select every claim on this page that can be approved")
+    select_all.focus()
+    page.keyboard.press("Space")
+    for i in range(boxes.count()):
+        box = boxes.nth(i)
+        if box.is_disabled():
+            expect(box).not_to_be_checked()
+        else:
+            expect(box).to_be_checked()
+    shot(page, "selected")
+    page.get_by_role("button", name="Approve selected").click()
+    done = page.get_by_role("alert").filter(has_text=f"Approved {count}; skipped 0")
+    expect(done).to_be_visible()

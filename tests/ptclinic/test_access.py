@@ -12,7 +12,7 @@ from ptclinic.models import Clinic, Role
 from tests.conftest import make_clinic, make_member, make_remittance
 
 # URLs anyone may open: the login page itself and the load balancer's health check.
-PUBLIC = {"login", "healthz"}
+PUBLIC = {"login", "healthz", "readyz", "favicon"}
 
 # A sample value for each kind of URL argument, by name first, then by converter.
 SAMPLE_KWARGS = {

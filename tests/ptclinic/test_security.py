@@ -121,3 +121,50 @@ def test_the_access_log_is_for_owners_and_admins_of_the_clinic(
     client_for(stranger).get(reverse("patient-detail", args=[stranger_patient.pk]))
     assert AccessEvent.objects.count() == 1
     assert "Elsewhere" not in client_for(owner).get(reverse("access-log")).content.decode()
+
+
+def test_a_signed_in_page_is_never_cached_and_carries_a_permissions_policy(
+    client_for: Any, pt: Any
+) -> None:
+    response = client_for(pt).get("/patients/")
+    cache = response.headers["Cache-Control"]
+    assert "no-store" in cache and "private" in cache
+    assert "camera=()" in response.headers["Permissions-Policy"]
+    assert "Server" not in response.headers
+
+
+def test_the_login_page_carries_the_policy_too(client: Any) -> None:
+    response = client.get("/accounts/login/")
+    assert "geolocation=()" in response.headers["Permissions-Policy"]
+
+
+@pytest.mark.django_db
+def test_readyz_answers_when_the_database_does(client: Any) -> None:
+    response = client.get("/readyz/")
+    assert (response.status_code, response.content) == (200, b"ready")
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_when_the_database_cannot_be_reached(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError, connection
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", down)
+    response = client.get("/readyz/")
+    assert response.status_code == 503
+    assert b"database" in response.content
+
+
+def test_browsers_asking_for_favicon_ico_get_the_icon(client: Any) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith(".svg")
+
+
+@pytest.mark.parametrize("host", ["evil.example", "bad host", "\x00", "a" * 300])
+def test_a_bad_host_header_is_a_400_never_a_500(client: Any, host: str) -> None:
+    assert client.get("/accounts/login/", HTTP_HOST=host).status_code == 400
