@@ -8,7 +8,12 @@ class PtclinicConfig(AppConfig):
     verbose_name = "Clinics and users"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from ptclinic import checks  # noqa: F401  (registers the deploy checks)
+        from ptclinic.middleware import session_login_record
+
+        user_logged_in.connect(session_login_record, dispatch_uid="ptclinic-login-at")
 
 
 class PtclinicAdminConfig(admin_apps.AdminConfig):

@@ -1,6 +1,9 @@
+import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -8,11 +11,19 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from ptclinic.models import Clinic, Membership
 
 ACTIVE_CLINIC_SESSION_KEY = "active_clinic_id"
+LOGIN_AT_SESSION_KEY = "login_at"
 RENEW_AFTER_SECONDS = 60
 
 
+def session_login_record(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """At login (Django's `user_logged_in`): when this login began, for the absolute limit."""
+    request.session[LOGIN_AT_SESSION_KEY] = time.time()
+
+
 class SessionRenewalMiddleware:
-    """The idle timeout: a session lasts SESSION_COOKIE_AGE from the user's last request.
+    """The idle timeout: a session lasts SESSION_COOKIE_AGE from the user's last request, and
+    the absolute one: a login lasts at most SESSION_ABSOLUTE_SECONDS (12 hours) from its start,
+    whatever the activity (HIPAA §164.312(a)(2)(iii), automatic logoff).
 
     SESSION_SAVE_EVERY_REQUEST would do it with a database write (and commit) on every request;
     here a session read from the database (ptclinic.sessions) is saved again, with a new expiry
@@ -25,8 +36,15 @@ class SessionRenewalMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
         session = getattr(request, "session", None)
+        if session is not None and AUTH_SESSION_KEY in session:
+            started = session.get(LOGIN_AT_SESSION_KEY)
+            if started is None:  # a session from before the absolute limit: it starts now
+                session[LOGIN_AT_SESSION_KEY] = time.time()
+            elif time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
+                # However active, a login lasts at most this long: sign in again.
+                session.flush()
+        response = self.get_response(request)
         expiry = getattr(session, "stored_expiry", None)
         if session is not None and expiry is not None and not session.modified:
             left = (expiry - timezone.now()).total_seconds()

@@ -141,9 +141,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "ptclinic.passwords.NotTheDemoPasswordValidator"},
 ]
 
 # A session page posts 4 fields per service row; the form refuses more than 20 rows with its own
@@ -160,6 +164,8 @@ SESSION_ENGINE = "ptclinic.sessions"  # database sessions that know their expiry
 # The age counts from the last request (an idle timeout), renewed at most once a minute by
 # ptclinic.middleware.SessionRenewalMiddleware rather than with a write on every request.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
+# However active, a login lasts at most this long (ptclinic.middleware.SessionRenewalMiddleware).
+SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")) * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

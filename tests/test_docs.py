@@ -63,3 +63,16 @@ def test_no_code_cites_the_shared_spec_outside_the_repository() -> None:
         if any(old in path.read_text() for old in OUTSIDE_CITATIONS)
     )
     assert not citing, f"Cite docs/billing-rules.md instead of the shared spec in: {citing}"
+
+
+def test_the_readme_lists_every_environment_variable_the_settings_read() -> None:
+    settings_text = (REPO / "ptclinic" / "settings.py").read_text()
+    calls = r'(?:os\.environ\.get|env_bool|env_list)\(\s*"([A-Z0-9_]+)"'
+    names = set(re.findall(calls, settings_text))
+    names |= set(re.findall(r'"([A-Z0-9_]+)" in os\.environ', settings_text))
+    names.add("DATABASE_URL")  # read by dj_database_url
+    readme = (REPO / "README.md").read_text()
+    table = re.findall(r"^\| `([A-Z0-9_]+)`", readme, re.MULTILINE)
+    assert len(names) > 15, names
+    missing = sorted(names - set(table))
+    assert not missing, f"Add these to the README's table of environment variables: {missing}"

@@ -168,3 +168,58 @@ def test_browsers_asking_for_favicon_ico_get_the_icon(client: Any) -> None:
 @pytest.mark.parametrize("host", ["evil.example", "bad host", "\x00", "a" * 300])
 def test_a_bad_host_header_is_a_400_never_a_500(client: Any, host: str) -> None:
     assert client.get("/accounts/login/", HTTP_HOST=host).status_code == 400
+
+
+def _started(client: Client, hours_ago: float) -> None:
+    """Move the client's login back in time."""
+    import time
+
+    from ptclinic.middleware import LOGIN_AT_SESSION_KEY
+
+    session = client.session
+    session[LOGIN_AT_SESSION_KEY] = time.time() - hours_ago * 3600
+    session.save()
+
+
+def test_a_login_ends_after_twelve_hours_however_active(client_for: Any, pt: Any) -> None:
+    assert settings.SESSION_ABSOLUTE_SECONDS == 12 * 3600
+    client = client_for(pt)
+    _started(client, 11.9)
+    assert client.get(reverse("home")).status_code == 200
+    _started(client, 12.1)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert client.get(reverse("home")).status_code == 302  # the session is gone
+
+
+@pytest.mark.parametrize(
+    ("password", "refused"),
+    [
+        ("short-pw-1", True),  # under 12 characters
+        ("password1234", True),  # a common password
+        ("ptclinic-demo", True),  # the demo's password, with DEBUG off
+        ("a-long-unguessable-phrase", False),
+    ],
+)
+def test_passwords_are_long_uncommon_and_never_the_demo_one(
+    pt: Any, settings: Any, password: str, refused: bool
+) -> None:
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    settings.DEBUG = False
+    if refused:
+        with pytest.raises(ValidationError):
+            validate_password(password, pt)
+    else:
+        validate_password(password, pt)
+
+
+def test_the_demo_password_may_be_set_on_a_development_machine(pt: Any, settings: Any) -> None:
+    from django.contrib.auth.password_validation import validate_password
+
+    from ptclinic.demo import DEMO_PASSWORD
+
+    settings.DEBUG = True
+    validate_password(DEMO_PASSWORD, pt)
