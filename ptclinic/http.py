@@ -15,3 +15,25 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
     ):
         return next_url
     return fallback
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The address of the person's computer, as the trusted proxies in front of the app saw it.
+
+    Behind TRUSTED_PROXY_COUNT proxies (the TLS proxy, a load balancer), REMOTE_ADDR is the
+    nearest proxy's, the same for everyone: locking logins by it would let one stranger lock a
+    therapist out. Each trusted proxy appends the address it received from to
+    X-Forwarded-For, so the client is the entry that many places from the right; entries
+    further left were written by the client and are not believed. With no trusted proxy
+    (the default) it is REMOTE_ADDR."""
+    from django.conf import settings
+
+    count = settings.TRUSTED_PROXY_COUNT
+    remote = request.META.get("REMOTE_ADDR")
+    if count <= 0:
+        return remote
+    forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [p for p in forwarded if p]
+    if len(forwarded) < count:
+        return remote  # not through all the proxies: the nearest one is what is known
+    return forwarded[-count][:45]

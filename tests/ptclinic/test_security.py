@@ -223,3 +223,32 @@ def test_the_demo_password_may_be_set_on_a_development_machine(pt: Any, settings
 
     settings.DEBUG = True
     validate_password(DEMO_PASSWORD, pt)
+
+
+def _login_from(client: Client, username: str, password: str, address: str) -> Any:
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR="10.0.0.2",  # the TLS proxy, the same for everyone
+        HTTP_X_FORWARDED_FOR=f"198.51.100.77, {address}",  # the first part is the client's say
+    )
+
+
+def test_behind_the_proxy_a_stranger_locks_only_their_own_address(pt: Any, settings: Any) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    stranger, therapist = Client(), Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        last = _login_from(stranger, pt.username, "guessing", "203.0.113.5")
+    assert last.status_code == 429
+    assert _login_from(stranger, pt.username, PASSWORD, "203.0.113.5").status_code == 429
+    # The therapist, at the clinic's address, still signs in.
+    assert _login_from(therapist, pt.username, PASSWORD, "203.0.113.9").status_code == 302
+
+
+def test_without_a_trusted_proxy_the_forwarded_header_is_not_believed(pt: Any) -> None:
+    from django.test import RequestFactory
+
+    from ptclinic.http import client_address
+
+    request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert client_address(request) == "192.0.2.1"
