@@ -15,17 +15,15 @@ and the CMS-1500 PDF of the same claims.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ptclinic.settings")
-if "DATABASE_URL" not in os.environ:
-    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / 'var' / 'bench' / 'batch.sqlite3'}"
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _load_clinic import load_clinic  # noqa: E402
 
 
 class Rollback(Exception):
@@ -38,35 +36,16 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=40_000, help="load data to generate")
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    clinic, owner = load_clinic(lines=args.lines)
     from django.db import connection, transaction
-
-    call_command("migrate", verbosity=0)
-    call_command("load_reference", verbosity=0)
 
     from claims.models import Claim, ClaimStatus
     from claims.submission.cms1500 import render_cms1500
     from claims.submission.collect import billing_provider, collect
     from claims.submission.services import batch_create
     from coding.models import Payer
-    from ptclinic.models import Clinic, Membership, Role
+    from ptclinic.models import Clinic
 
-    if not Clinic.objects.filter(name__startswith="Load clinic").exists():
-        call_command(
-            "generate_load_data",
-            clinics=1,
-            therapists=8,
-            patients=400,
-            lines=args.lines,
-            verbosity=0,
-        )
-    clinic = Clinic.objects.filter(name__startswith="Load clinic").order_by("pk").first()
-    assert clinic is not None
-    owner = Membership.objects.filter(clinic=clinic, role=Role.OWNER).first()
-    assert owner is not None
     for payer in Payer.objects.filter(payer_id=""):
         payer.payer_id = f"BENCH{payer.pk:04d}"
         payer.save(update_fields=["payer_id"])

@@ -16,7 +16,6 @@ of 5), with their query counts.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -24,10 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ptclinic.settings")
-if "DATABASE_URL" not in os.environ:
-    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / 'var' / 'bench' / 'batch.sqlite3'}"
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _load_clinic import load_clinic  # noqa: E402
 
 REASONS = ("50", "97", "16", "4", "119", "18", "204")
 
@@ -42,17 +40,11 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=40_000, help="load data to generate")
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    clinic, owner = load_clinic(lines=args.lines)
     from django.db import connection, reset_queries, transaction
     from django.db.models import Count
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-
-    call_command("migrate", verbosity=0)
-    call_command("load_reference", verbosity=0)
 
     from claims.dashboard.money import money_tiles
     from claims.dashboard.period import default_period
@@ -61,21 +53,7 @@ def main() -> None:
     from claims.remittance.reports import denial_report
     from claims.remittance.sample import write_835
     from claims.remittance.services import remittance_post
-    from ptclinic.models import Clinic, Membership, Role
 
-    if not Clinic.objects.filter(name__startswith="Load clinic").exists():
-        call_command(
-            "generate_load_data",
-            clinics=1,
-            therapists=8,
-            patients=400,
-            lines=args.lines,
-            verbosity=0,
-        )
-    clinic = Clinic.objects.filter(name__startswith="Load clinic").order_by("pk").first()
-    assert clinic is not None
-    owner = Membership.objects.filter(clinic=clinic, role=Role.OWNER).first()
-    assert owner is not None
     approved = (
         Claim.objects.for_clinic(clinic)
         .filter(status=ClaimStatus.APPROVED)
