@@ -19,12 +19,24 @@ from simple_history.models import HistoricalRecords
 from claims.scrubber import RECERT_WARNING_DAYS
 from claims.submission.readiness import NO_CLAIM_KINDS
 from coding.models import BillingCode, Payer
+from ptclinic.append_only import (
+    AppendOnlyHistoricalQuerySet,
+    AppendOnlyModel,
+    AppendOnlyQuerySetMixin,
+)
 from ptclinic.models import Clinic, Membership
 from ptclinic.validators import validate_npi, validate_phone, validate_state, validate_zip
 
 MAX_MINUTES = 1440
 MAX_DIAGNOSES = 12
 MAX_POINTERS = 4
+
+
+def audit_history() -> HistoricalRecords:
+    """The kept history of a clinic record: rows only ever added (ptclinic/append_only.py)."""
+    return HistoricalRecords(
+        bases=[AppendOnlyModel], historical_queryset=AppendOnlyHistoricalQuerySet
+    )
 
 
 class ClinicScopedQuerySet(models.QuerySet):  # type: ignore[type-arg]
@@ -96,7 +108,7 @@ class Patient(models.Model):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = audit_history()
     objects = PatientQuerySet.as_manager()
 
     class Meta:
@@ -150,7 +162,7 @@ class PlanOfCare(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = audit_history()
 
     class Meta:
         ordering = ["-start_date", "-id"]
@@ -209,7 +221,7 @@ class Authorization(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = audit_history()
 
     class Meta:
         ordering = ["-start_date", "-id"]
@@ -257,7 +269,7 @@ class TherapyAmountUsed(models.Model):
     source = models.CharField(max_length=200, blank=True, help_text="e.g. HETS reply")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = audit_history()
 
     class Meta:
         ordering = ["-year"]
@@ -318,7 +330,7 @@ class TreatmentSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = audit_history()
     objects = SessionQuerySet.as_manager()
 
     class Meta:
@@ -346,7 +358,7 @@ class SessionService(models.Model):
     )
     dx_pointers = models.JSONField(default=list, blank=True, help_text="1-based, at most 4.")
 
-    history = HistoricalRecords()
+    history = audit_history()
 
     class Meta:
         ordering = ["session", "position"]
@@ -473,7 +485,7 @@ class Claim(models.Model):
     )
     version = models.PositiveIntegerField(default=1)
 
-    history = HistoricalRecords()
+    history = audit_history()
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
@@ -563,7 +575,7 @@ class ClaimLine(models.Model):
         blank=True, help_text="Why the units or modifiers differ from the suggestion."
     )
 
-    history = HistoricalRecords()
+    history = audit_history()
 
     class Meta:
         ordering = ["claim", "position"]
@@ -627,7 +639,7 @@ class ClaimFlag(models.Model):
     resolution_note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords()
+    history = audit_history()
     objects = ClaimFlagQuerySet.as_manager()
 
     class Meta:
@@ -650,8 +662,13 @@ class AccessKind(models.TextChoices):
     REMITTANCE = "remittance", "Remittance (835)"
 
 
-class AccessEvent(models.Model):
-    """Who opened which patient's data, and when (HIPAA §164.312(b), audit controls)."""
+class AccessEventQuerySet(AppendOnlyQuerySetMixin, ClinicScopedQuerySet):
+    pass
+
+
+class AccessEvent(AppendOnlyModel):
+    """Who opened which patient's data, and when (HIPAA §164.312(b), audit controls). Rows are
+    only ever added (ptclinic/append_only.py)."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -661,7 +678,7 @@ class AccessEvent(models.Model):
     path = models.CharField(max_length=300)
     at = models.DateTimeField(default=timezone.now)
 
-    objects = ClinicScopedQuerySet.as_manager()
+    objects = AccessEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -674,9 +691,14 @@ class AccessEvent(models.Model):
         return f"{self.user} opened {self.kind} {self.object_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
-class ClaimEvent(models.Model):
+class ClaimEventQuerySet(AppendOnlyQuerySetMixin, models.QuerySet["ClaimEvent"]):
+    pass
+
+
+class ClaimEvent(AppendOnlyModel):
     """One move of a claim in its life: from which status to which, who, when and why. Rows are
-    only ever added (`claims.services` writes them with each move)."""
+    only ever added (`claims.services` writes them with each move; ptclinic/append_only.py
+    refuses the rest)."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=20, choices=ClaimStatus.choices, blank=True)
@@ -692,6 +714,8 @@ class ClaimEvent(models.Model):
     payment = models.ForeignKey(
         "ClaimPayment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = ClaimEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, connections, transaction
 from django.db.models import F
@@ -222,12 +223,14 @@ def claims_scrub(
     reason: str = "Scrubbed",
     bump: bool = True,
     ref: ReferenceFacts | None = None,
+    user: Any = None,
 ) -> int:
     """Scrub the given claims (any number) and store what changed in their flags.
 
     `bump`: a claim whose flags change gets a new version, so a page showing the old flags is
     refused as stale. Off when the scrub is part of a write that already set the version.
     `ref`: the code tables, when the caller scrubs several batches with the same ones.
+    `user`: who ran it, kept on the history rows it writes (None: the system).
 
     Reads are plain values, a fixed number of queries per batch; only the claims whose flags
     change are loaded as models (locked) and written, with their history."""
@@ -264,7 +267,7 @@ def claims_scrub(
             counts[claim.pk] = now
     if counts or to_remove or to_add:
         with transaction.atomic():
-            _store(counts, to_add, to_remove, reason=reason, bump=bump)
+            _store(counts, to_add, to_remove, reason=reason, bump=bump, user=user)
     return len(claims)
 
 
@@ -275,6 +278,7 @@ def _store(
     *,
     reason: str,
     bump: bool,
+    user: Any,
 ) -> None:
     changed = list(Claim.objects.select_for_update().filter(pk__in=counts).order_by("pk"))
     same_counts: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -291,18 +295,21 @@ def _store(
             open_errors=errors, open_warnings=warnings, **version
         )
     Claim.history.bulk_history_create(  # type: ignore[attr-defined]
-        changed, update=True, default_change_reason=reason
+        changed, update=True, default_change_reason=reason, default_user=user
     )
     for flag in ClaimFlag.objects.filter(pk__in=to_remove):
         flag._change_reason = reason  # type: ignore[attr-defined]
+        flag._history_user = user  # type: ignore[attr-defined]
         flag.delete()  # one by one, so the history records who removed what
-    bulk_create_with_history(to_add, ClaimFlag, default_change_reason=reason)
+    bulk_create_with_history(to_add, ClaimFlag, default_change_reason=reason, default_user=user)
 
 
-def claim_scrub(*, claim: Claim, reason: str = "Scrubbed", bump: bool = False) -> Claim:
+def claim_scrub(
+    *, claim: Claim, reason: str = "Scrubbed", bump: bool = False, user: Any = None
+) -> Claim:
     """Scrub one claim, as part of the write that changed it (no version bump by default)."""
     with transaction.atomic():
-        claims_scrub([claim.pk], reason=reason, bump=bump)
+        claims_scrub([claim.pk], reason=reason, bump=bump, user=user)
     claim.refresh_from_db()
     return claim
 

@@ -657,7 +657,17 @@ def claim_rescrub(*, claim: Claim, user: Any, version: int | None = None) -> Cla
     claim = _locked(claim, version)
     if claim.is_read_only:
         raise ValidationError("This claim is approved and can no longer be changed.")
-    return claim_scrub(claim=claim, reason="Re-scrubbed by the reviewer", bump=True)
+    before = claim.version
+    claim = claim_scrub(claim=claim, reason="Re-scrubbed by the reviewer", bump=True, user=user)
+    if claim.version == before:
+        # Nothing changed, so the scrub wrote no history; the audit trail still says who ran
+        # it and when (one history row of the claim as it stands). simple-history reads the
+        # reason and the user off the instance (attributes the model does not declare).
+        reason = "Re-scrubbed by the reviewer: no finding changed"
+        claim._change_reason = reason  # type: ignore[attr-defined]
+        claim._history_user = user  # type: ignore[attr-defined]
+        claim.save(update_fields=["version"])
+    return claim
 
 
 def claim_reprice(*, claim: Claim, changed: ClaimLine | None = None) -> Claim:

@@ -42,14 +42,35 @@ def test_a_rescrub_that_changes_the_flags_makes_older_pages_stale(
         claim_approve(claim=claim, user=owner, version=seen)
 
 
-def test_a_rescrub_that_changes_nothing_keeps_the_version_and_history(
+def test_a_rescrub_that_changes_nothing_keeps_the_version_and_records_who_ran_it(
     clinic: Any, pt: Any, owner: Any
 ) -> None:
     claim = make_claim(clinic, pt, necessity="")
-    history = claim.history.count() + ClaimFlag.history.filter(claim_id=claim.pk).count()
+    flags = ClaimFlag.history.filter(claim_id=claim.pk).count()
+    history = claim.history.count()
     claim = claim_rescrub(claim=claim, user=owner)
     assert claim.version == 1
-    assert claim.history.count() + ClaimFlag.history.filter(claim_id=claim.pk).count() == history
+    assert ClaimFlag.history.filter(claim_id=claim.pk).count() == flags
+    assert claim.history.count() == history + 1
+    latest = claim.history.first()
+    assert latest.history_user == owner
+    assert latest.history_change_reason == "Re-scrubbed by the reviewer: no finding changed"
+
+
+def test_a_rescrub_that_changes_the_flags_records_who_ran_it(
+    clinic: Any, pt: Any, owner: Any
+) -> None:
+    claim = make_claim(clinic, pt, necessity="")
+    session = claim.sessions.get()
+    session.medical_necessity = (
+        "Skilled therapist progression of exercise is needed to restore safe gait and stair "
+        "climbing after the knee replacement, with cues for the quadriceps."
+    )
+    session.save()
+    claim_rescrub(claim=claim, user=owner)
+    assert claim.history.first().history_user == owner
+    removed = ClaimFlag.history.filter(claim_id=claim.pk, history_type="-").get()
+    assert (removed.rule_id, removed.history_user) == ("necessity-missing", owner)
 
 
 def test_an_approved_claim_is_not_rescrubbed(clinic: Any, pt: Any, owner: Any) -> None:
