@@ -108,8 +108,13 @@ def dataset() -> tuple[dict[str, Any], list[ClinicUsers]]:
     clinics = list(Clinic.objects.filter(name__startswith="Load clinic").order_by("name"))
     if not clinics:
         sys.exit("No load data: run `manage.py generate_load_data` on this database first.")
+    version = (
+        connection.pg_version  # type: ignore[attr-defined]  # on PostgreSQL's connection only
+        if connection.vendor == "postgresql"
+        else ""
+    )
     facts = {
-        "database": f"{connection.vendor} {connection.pg_version if connection.vendor == 'postgresql' else ''}".strip(),  # noqa: E501
+        "database": f"{connection.vendor} {version}".strip(),
         "clinics": len(clinics),
         "patients": Patient.objects.count(),
         "sessions": TreatmentSession.objects.count(),
@@ -154,7 +159,7 @@ def query_counts(users: list[ClinicUsers]) -> dict[str, int]:
     therapist.force_login(User.objects.get(username=pt_name))
     claim = Claim.objects.filter(clinic_id=clinic.clinic_id).open().first()
     suggest = _suggest_form(pt_membership, clinic.patients[0], "")
-    htmx = {"HTTP_HX_REQUEST": "true"}
+    htmx: dict[str, Any] = {"HTTP_HX_REQUEST": "true"}  # Any: the test client's **extra
     probes: dict[str, Callable[[], Any]] = {
         "GET /healthz/": lambda: Client(SERVER_NAME="localhost").get("/healthz/"),
         "GET /sessions/new/": lambda: therapist.get("/sessions/new/"),
@@ -169,7 +174,9 @@ def query_counts(users: list[ClinicUsers]) -> dict[str, int]:
     counts = {}
     seen: list[str] = []
 
-    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def count(
+        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+    ) -> Any:
         seen.append(sql)
         return execute(sql, params, many, context)
 
@@ -296,6 +303,8 @@ class Stats:
 class User:
     """A logged-in virtual user; `step()` runs one iteration of its role's work."""
 
+    username: str  # set by each role
+
     def __init__(self, port: int, rng: random.Random, stats: Stats) -> None:
         self.browser = Browser(port)
         self.rng = rng
@@ -336,6 +345,9 @@ class User:
     def health(self) -> None:
         # As a load balancer probes it: no cookies.
         self.call("GET /healthz/", "GET", "/healthz/", anonymous=True)
+
+    def step(self) -> None:
+        raise NotImplementedError  # each role has its own
 
 
 class Therapist(User):
@@ -542,12 +554,12 @@ def main() -> None:
             for n in range(args.clients)
         ]
         for user in [*therapists, *owners]:
-            user.browser.login(user.username)  # type: ignore[attr-defined]
+            user.browser.login(user.username)
         print(f"gunicorn: {args.workers} sync workers on {HOST}:{port}; {args.clients} clients")
         users: list[User] = [*owners[: args.owners], *therapists[: args.clients - args.owners]]
 
         def mixed(user: User) -> None:
-            user.step()  # type: ignore[attr-defined]
+            user.step()
 
         run_phase(users, mixed, args.warmup, args.max_requests)
         mixed_stats, mixed_seconds = run_phase(users, mixed, args.duration, args.max_requests)

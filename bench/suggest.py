@@ -18,7 +18,9 @@ import statistics
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -72,7 +74,9 @@ def main() -> None:
     times = []
     queries = []
 
-    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def count(
+        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+    ) -> Any:
         queries.append(sql)
         return execute(sql, params, many, context)
 

@@ -186,8 +186,8 @@ class ReferenceFacts:
         payer_rows = Payer.objects.all()
         if wanted is not None:
             code_rows = code_rows.filter(code__in=wanted)
-            pair_rows = pair_rows.filter(column1_id__in=wanted, column2_id__in=wanted)
-            limit_rows = limit_rows.filter(billing_code_id__in=wanted)
+            pair_rows = pair_rows.filter(column1__code__in=wanted, column2__code__in=wanted)
+            limit_rows = limit_rows.filter(billing_code__code__in=wanted)
         facts: dict[str, rules.CodeFacts] = {}
         names: dict[str, str] = {}
         for c in code_rows.only(
@@ -205,7 +205,7 @@ class ReferenceFacts:
             names[c.code] = c.short_name
         limits: dict[str, list[tuple[dt.date, int, int | None]]] = defaultdict(list)
         for code, effective, max_units, mai in limit_rows.values_list(
-            "billing_code_id", "effective", "max_units", "mai"
+            "billing_code__code", "effective", "max_units", "mai"
         ):
             limits[code].append((effective, max_units, mai))
         clinic_rows = list(
@@ -227,7 +227,7 @@ class ReferenceFacts:
             pairs=[
                 rules.EditPair(c1, c2, indicator, effective, deletion)
                 for c1, c2, indicator, effective, deletion in pair_rows.values_list(
-                    "column1_id", "column2_id", "modifier_indicator", "effective", "deletion"
+                    "column1__code", "column2__code", "modifier_indicator", "effective", "deletion"
                 )
             ],
             limits=dict(limits),
@@ -265,7 +265,7 @@ class ReferenceFacts:
                     _, max_units, mai = in_force[-1]
                     found.append(rules.UnitLimit(code, max_units, mai=mai))
             self._memo[key] = tuple(found)
-        return self._memo[key]  # type: ignore[return-value]
+        return self._memo[key]  # type: ignore[return-value]  # _memo holds each kind under its own key
 
     def edit_pairs(self, codes: Iterable[str], day: dt.date) -> tuple[rules.EditPair, ...]:
         """The edit pairs among ``codes`` in force on ``day`` (§5.2, §10.6)."""
@@ -277,7 +277,7 @@ class ReferenceFacts:
                 for p in self.pairs
                 if p.column1 in wanted and p.column2 in wanted and p.in_force(day)
             )
-        return self._memo[key]  # type: ignore[return-value]
+        return self._memo[key]  # type: ignore[return-value]  # _memo holds each kind under its own key
 
     def prices(
         self, payer_id: int, day: dt.date, codes: Iterable[str], *, clinic_id: int | None = None
@@ -314,7 +314,7 @@ class ReferenceFacts:
             for code, effective, charge in (
                 ChargeMasterEntry.objects.filter(clinic_id=clinic_id)
                 .order_by("billing_code_id", "effective")
-                .values_list("billing_code_id", "effective", "charge")
+                .values_list("billing_code__code", "effective", "charge")
             ):
                 rows[code].append((effective, charge))
             self._charges[clinic_id] = dict(rows)
@@ -328,7 +328,7 @@ class ReferenceFacts:
                 if taken:
                     in_force[code] = taken[-1]
             self._memo[key] = (in_force,)
-        return self._memo[key][0]  # type: ignore[return-value]
+        return self._memo[key][0]  # type: ignore[return-value]  # _memo holds each kind under its own key
 
     def _fee_rows(self, payer_id: int, year: int) -> dict[str, tuple[Decimal, bool]]:
         if (payer_id, year) not in self._fees:
@@ -338,7 +338,7 @@ class ReferenceFacts:
                     payer_id=payer_id, year=year
                 )
                 .order_by()
-                .values_list("billing_code_id", "allowed_amount", "is_demo")
+                .values_list("billing_code__code", "allowed_amount", "is_demo")
             }
         return self._fees[(payer_id, year)]
 
@@ -352,7 +352,7 @@ class ReferenceFacts:
                 RelativeValue.objects.filter(year=year)
                 .order_by("billing_code_id", "effective")
                 .values_list(
-                    "billing_code_id", "effective", "release", "status", "work_rvu", "pe_rvu",
+                    "billing_code__code", "effective", "release", "status", "work_rvu", "pe_rvu",
                     "mp_rvu",
                 )
             ):  # fmt: skip
@@ -366,7 +366,7 @@ class ReferenceFacts:
                 if in_force:
                     found[code] = in_force[-1]
             self._memo[key] = tuple(found.items())
-        return dict(self._memo[key])  # type: ignore[arg-type]
+        return dict(self._memo[key])  # type: ignore[arg-type]  # _memo holds each kind under its own key
 
     def gpci(self, area: PriceArea | None, year: int) -> tuple[str, GpciFactors] | None:
         """The locality's name and GPCIs for the year; None when the clinic has no locality
@@ -403,8 +403,8 @@ class ReferenceFacts:
         located = self.gpci(area, day.year)
         gpci = located[1] if located else NATIONAL_GPCI
         fee, adjusted = locality_fee(row.split, gpci, cf)
-        if located:
-            where = f"at {located[0]} (locality {area.mac}-{area.locality})"  # type: ignore[union-attr]
+        if located and area is not None:  # gpci() finds a locality only for an area
+            where = f"at {located[0]} (locality {area.mac}-{area.locality})"
         elif area is not None and area.mac:
             where = f"national: no {day.year} GPCIs are loaded for the clinic's locality"
         else:
@@ -660,7 +660,7 @@ def _coverage_facts(specs: Sequence[ClaimSpec], ref: ReferenceFacts) -> _Coverag
             .order_by("start_date", "pk")
             .values_list(
                 "pk", "patient_id", "payer_id", "number", "start_date", "end_date", "visits",
-                "units__billing_code_id", "units__units",
+                "units__billing_code__code", "units__units",
             )
         ):  # fmt: skip
             if pk not in rows:
@@ -675,17 +675,19 @@ def _coverage_facts(specs: Sequence[ClaimSpec], ref: ReferenceFacts) -> _Coverag
         }
         if limited:
             first = min(a.start_date for p in limited for a in found.authorizations[p])
-            for patient_id, *line in (
+            for patient_id, claim_id, day, payer_id, code, units in (
                 ClaimLine.objects.filter(
                     claim__patient__in=limited,
                     claim__date_of_service__gte=first,
                     claim__date_of_service__lte=max(s.date_of_service for s in specs),
                 ).values_list(
                     "claim__patient_id", "claim_id", "claim__date_of_service", "claim__payer_id",
-                    "billing_code_id", "units",
+                    "billing_code__code", "units",
                 )
             ):  # fmt: skip
-                found.lines.setdefault(patient_id, []).append(_LineRow(*line))
+                found.lines.setdefault(patient_id, []).append(
+                    _LineRow(claim_id, day, payer_id, code, units)
+                )
     kx = {(s.patient_id, s.date_of_service.year) for s, payer in in_force if payer.kx_applies}
     if kx:
         for patient_id, year, amount, as_of in TherapyAmountUsed.objects.filter(
@@ -766,7 +768,7 @@ def claims_context(
         ref = ReferenceFacts.current()
     patients = {s.patient_id for s in specs}
     plans: dict[int, list[PlanRow]] = defaultdict(list)
-    for patient_id, *plan in (
+    for row in (
         PlanOfCare.objects.filter(patient__in=patients)
         .order_by("start_date", "id")
         .values_list(
@@ -774,7 +776,8 @@ def claims_context(
             "discharged_on", "certified_by_name", "certified_by_npi",
         )
     ):  # fmt: skip
-        plans[patient_id].append(PlanRow(*plan))
+        # Slicing keeps each field's type (a starred target would make them all `object`).
+        plans[row[0]].append(PlanRow(*row[1:]))
     records = _billing_records(specs)
     visits: dict[int, list[_Visit]] = defaultdict(list)
     for patient_id, session_id, claim_id, day, necessity, progress, payer_id in (
@@ -810,7 +813,7 @@ def claims_context(
     codes_of: dict[int, set[str]] = defaultdict(set)
     if same_day_ids:
         for claim_id, code in ClaimLine.objects.filter(claim__in=same_day_ids).values_list(
-            "claim_id", "billing_code_id"
+            "claim_id", "billing_code__code"
         ):
             codes_of[claim_id].add(code)
     pooled = _pooled_sessions(
@@ -883,9 +886,15 @@ def _billing_records(specs: Sequence[ClaimSpec]) -> _BillingRecords:
     return _BillingRecords(patients, clinicians)
 
 
-def claim_context(spec: ClaimSpec, **kwargs: object) -> ClaimContext:
+def claim_context(
+    spec: ClaimSpec,
+    *,
+    ref: ReferenceFacts | None = None,
+    today: dt.date | None = None,
+    with_prices: bool = True,
+) -> ClaimContext:
     """The facts of one claim (see `claims_context`)."""
-    return claims_context([spec], **kwargs)[0]  # type: ignore[arg-type]
+    return claims_context([spec], ref=ref, today=today, with_prices=with_prices)[0]
 
 
 def stored_claims_context(claims: Sequence[Claim]) -> dict[int, ClaimContext]:
@@ -983,7 +992,7 @@ def _pooled_sessions(
     for session_id, code, minutes, pta, pointers in (
         SessionService.objects.filter(session__in=sessions)
         .order_by("session_id", "position")
-        .values_list("session_id", "billing_code_id", "minutes", "pta_minutes", "dx_pointers")
+        .values_list("session_id", "billing_code__code", "minutes", "pta_minutes", "dx_pointers")
     ):
         sessions[session_id].services.append((code, minutes, pta, list(pointers or [])))
     return dict(by_claim)

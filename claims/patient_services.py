@@ -320,7 +320,7 @@ def _authorization_fill(
     authorization.end_date = end_date
     authorization.visits = visits
     authorization.notes = notes
-    authorization._change_reason = reason  # type: ignore[attr-defined]  (simple-history)
+    authorization._change_reason = reason  # type: ignore[attr-defined]  # simple_history reads it at save()
     authorization.full_clean()
     authorization.save()
     kept = {row.billing_code_id: row for row in authorization.units.all()}

@@ -55,7 +55,8 @@ class FlagSettleForm(VersionedForm):
 
     @property
     def waive(self) -> bool:
-        return self.cleaned_data["action"] == "waive"
+        action: str = self.cleaned_data["action"]
+        return action == "waive"
 
 
 class LineEditForm(VersionedForm):

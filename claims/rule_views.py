@@ -9,26 +9,26 @@ rules without JavaScript; the same URL answers an htmx request with the results 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from claims.rule_help import rule_catalogue
 from claims.scrubber import RULES
+from ptclinic.http import HtmxHttpRequest
 
 QUERY_MAX = 100
 
 
-def _wants_partial(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+def _wants_partial(request: HtmxHttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def rule_list(request: HttpRequest) -> HttpResponse:
+def rule_list(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:QUERY_MAX]
     groups = rule_catalogue(query)
     context = {

@@ -215,7 +215,7 @@ def cheat_sheet_build(*, clinic: Clinic | None, day: dt.date) -> CheatSheet:
     shown = [c for c in MOST_USED if c in codes]
     prices = fee_table(codes=shown, day=day, clinic_id=clinic.pk if clinic else None)
     checks: dict[str, list[PairingLine]] = {}
-    pairings = list(Pairing.objects.filter(billing_code__in=shown))
+    pairings = list(Pairing.objects.filter(billing_code__code__in=shown))
     for check in _check_pairings(pairings):
         line = PairingLine(check, pairing_text(check))
         checks.setdefault(check.pairing.billing_code_id, []).append(line)

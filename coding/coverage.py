@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import CharField, IntegerField, QuerySet, Value
 from django.db.models.functions import Cast
@@ -37,12 +38,13 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _tagged(qs: QuerySet, tag: str, field: str) -> QuerySet:  # type: ignore[type-arg]
-    return (
+def _tagged(qs: QuerySet[Any], tag: str, field: str) -> QuerySet[Any, tuple[str, int]]:
+    tagged: QuerySet[Any, tuple[str, int]] = (
         qs.order_by()
         .annotate(tag=Value(tag, output_field=CharField()), n=Cast(field, IntegerField()))
         .values_list("tag", "n")
     )
+    return tagged
 
 
 def _loaded(fiscal_years: set[int], years: set[int]) -> set[tuple[str, int]]:
@@ -246,7 +248,7 @@ def loaded_tables(today: dt.date) -> list[LoadedTable]:
         )
     )
 
-    release = Icd10Release.objects.in_force(today).first()
+    icd_release = Icd10Release.objects.in_force(today).first()
     icd_last = max(
         (r for k, r in last.items() if k in (ImportKind.ICD10_ORDER, ImportKind.ICD10_ADDENDA)),
         key=lambda r: r.loaded_at,
@@ -255,9 +257,9 @@ def loaded_tables(today: dt.date) -> list[LoadedTable]:
     tables.append(
         LoadedTable(
             "ICD-10-CM code set",
-            f"fiscal year {release.fiscal_year}" if release else "",
-            f"{long_date(release.valid_from)} to {long_date(release.valid_through)}"
-            if release
+            f"fiscal year {icd_release.fiscal_year}" if icd_release else "",
+            f"{long_date(icd_release.valid_from)} to {long_date(icd_release.valid_through)}"
+            if icd_release
             else "",
             icd_last,
         )

@@ -12,13 +12,14 @@ from django.db.models import Exists, OuterRef, QuerySet
 from coding.icd10_synonyms import synonym_match
 from coding.models import (
     BillingCode,
+    BillingCodeQuerySet,
     Category,
     Icd10Code,
     Icd10Term,
     code_key,
     next_prefix,
+    title_terms,
 )
-from coding.services import title_terms
 
 
 class BillingCodeFilter(django_filters.FilterSet):
@@ -35,11 +36,9 @@ class BillingCodeFilter(django_filters.FilterSet):
         model = BillingCode
         fields = ["q", "category", "timed"]
 
-    def search(
-        self, queryset: QuerySet[BillingCode], name: str, value: str
-    ) -> QuerySet[BillingCode]:
+    def search(self, queryset: BillingCodeQuerySet, name: str, value: str) -> BillingCodeQuerySet:
         """See `BillingCodeQuerySet.search`."""
-        return queryset.search(value)  # type: ignore[attr-defined,no-any-return]
+        return queryset.search(value)
 
     def filter_timed(
         self, queryset: QuerySet[BillingCode], name: str, value: str
@@ -135,8 +134,8 @@ class Icd10Query:
             key = code_key(prefix)
             terms = terms.filter(icd__key__gte=key, icd__key__lt=next_prefix(key))
         rows = list(terms.select_related("icd").order_by("term", "icd_id")[: limit + 1])
-        found = {row.icd_id: row.icd for row in rows}  # a title may hold two words of a prefix
-        return sorted(list(found.values())[:limit], key=lambda c: c.key), len(rows) > limit
+        by_icd = {row.icd_id: row.icd for row in rows}  # a title may hold two words of a prefix
+        return sorted(list(by_icd.values())[:limit], key=lambda c: c.key), len(rows) > limit
 
 
 def _term_prefix(terms: QuerySet[Icd10Term], word: str) -> QuerySet[Icd10Term]:
@@ -154,7 +153,7 @@ def _rarest_first(words: list[str]) -> list[str]:
         f"LIMIT %s) AS w{i})"
         for i in range(len(words))
     )
-    params: list[object] = []
+    params: list[str | int] = []
     for word in words:
         params += [word, next_prefix(word), _COMMON + 1]
     with connection.cursor() as cursor:

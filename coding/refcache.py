@@ -58,6 +58,6 @@ def connect_signals() -> None:
     from django.apps import apps
 
     for name in CACHED_MODELS:
-        model = apps.get_model(*name.split(".")) if "." in name else apps.get_model("coding", name)
+        model = apps.get_model(name) if "." in name else apps.get_model("coding", name)
         post_save.connect(_on_write, sender=model, dispatch_uid=f"refcache-save-{name}")
         post_delete.connect(_on_write, sender=model, dispatch_uid=f"refcache-delete-{name}")

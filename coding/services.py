@@ -110,7 +110,7 @@ def _insert_missing(
     ``refresh``: a row nobody has edited since the loader created it is brought up to date
     with the shipped file, and an unedited row an earlier version shipped that the file no
     longer has is removed (corrected figures reach existing databases; admin edits stay)."""
-    label = model._meta.verbose_name_plural
+    label = str(model._meta.verbose_name_plural)  # a lazy string: the report's keys are str
     seen: set[int] = set()
     for row in rows:
         lookup = key(row)
@@ -518,9 +518,10 @@ def diagnoses_check(
     when the caller has them (`ReferenceFacts.icd_releases`)."""
     day = day or timezone.localdate()
     keys = [code_key(c) for c in codes]
+    # Sliced, not starred (`key, *values`): a slice keeps each field's type.
     rows = {
-        key: Icd10Row(*values)
-        for key, *values in Icd10Code.objects.filter(key__in=set(keys))
+        row[0]: Icd10Row(*row[1:])
+        for row in Icd10Code.objects.filter(key__in=set(keys))
         .order_by()
         .values_list("key", "code", "title", "billable", "first_valid", "last_valid")
     }

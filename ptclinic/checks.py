@@ -1,9 +1,15 @@
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import CheckMessage, Error, register
 
 
 @register(deploy=True)
-def secret_key_from_environment(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+def secret_key_from_environment(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
     """A production host must share one SECRET_KEY with its peers, so it comes from the env."""
     if settings.SECRET_KEY_FROM_ENV:
         return []

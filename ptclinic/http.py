@@ -1,7 +1,34 @@
-"""Small request helpers shared by the apps' views."""
+"""Small request helpers shared by the apps' views, and the request type they see."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_htmx.middleware import HtmxDetails
+
+    from ptclinic.models import Clinic, Membership
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request once the middleware has run, for the views' annotations (the django-htmx
+    example's pattern): django-htmx's HtmxMiddleware sets `htmx`, and
+    ptclinic.middleware.ActiveClinicMiddleware sets the clinic attributes, on every request.
+    `user` is a real user: LoginRequiredMiddleware turns anyone else away from views that
+    take this type (a view marked @login_not_required takes a plain HttpRequest).
+
+    Never instantiated: Django builds the request, this only tells mypy what it carries."""
+
+    htmx: HtmxDetails
+    clinic: Clinic | None  # None: no active membership (role_required answers 403)
+    clinic_memberships: list[Membership]  # the user's memberships in the active clinic
+    clinics: list[Clinic]  # every clinic the user belongs to, by name
+    roles: frozenset[str]  # the user's roles (ptclinic.models.Role) in the active clinic
+    user: User
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:
@@ -32,7 +59,9 @@ def client_address(request: HttpRequest) -> str | None:
     remote = request.META.get("REMOTE_ADDR")
     if count <= 0:
         return remote
-    forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded: list[str] = [
+        p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    ]
     forwarded = [p for p in forwarded if p]
     if len(forwarded) < count:
         return remote  # not through all the proxies: the nearest one is what is known

@@ -13,6 +13,6 @@ class SessionStore(db.SessionStore):
     stored_expiry: dt.datetime | None = None
 
     def _get_session_from_db(self) -> Any:
-        session = super()._get_session_from_db()
+        session = super()._get_session_from_db()  # type: ignore[misc]  # private, not in the stubs
         self.stored_expiry = session.expire_date if session is not None else None
         return session

@@ -19,4 +19,5 @@ def spreadsheet_safe(value: Any) -> Any:
 
 def spreadsheet_text(value: Any) -> str:
     """A CSV cell: the value as text, made safe."""
-    return spreadsheet_safe("" if value is None else str(value))  # type: ignore[no-any-return]
+    text: str = spreadsheet_safe("" if value is None else str(value))  # a str stays a str
+    return text

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import pyx12.errors  # type: ignore[import-untyped]
-import pyx12.x12file  # type: ignore[import-untyped]
+import pyx12.errors
+import pyx12.x12file
 
 from claims.submission.validate import pyx12_problems
 

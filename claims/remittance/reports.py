@@ -92,7 +92,7 @@ def claim_payments(claim: Claim) -> list[PaymentView]:
     views = []
     for payment in payments:
         by_line: dict[int | None, list[AdjustmentView]] = {}
-        for adjustment in payment.adjustments.all():  # type: ignore[attr-defined]
+        for adjustment in payment.adjustments.all():
             by_line.setdefault(adjustment.line_id, []).append(_adjustment(adjustment))
         lines = tuple(
             LineView(
@@ -103,7 +103,7 @@ def claim_payments(claim: Claim) -> list[PaymentView]:
                 if line.denial_code
                 else "",
             )
-            for line in payment.lines.all()  # type: ignore[attr-defined]
+            for line in payment.lines.all()
         )
         # Each code once, with its words and its entry on the payment codes page.
         glossary: dict[str, tuple[str, str]] = {}
@@ -167,11 +167,12 @@ class DenialReport:
 
 
 def _sums(rows: QuerySet[Any]) -> QuerySet[Any]:
-    return rows.annotate(
+    sums: QuerySet[Any] = rows.annotate(
         n=Count("id"),
         billed=Coalesce(Sum("charge"), Value(ZERO)),
         expected=Coalesce(Sum("expected_amount"), Value(ZERO)),
     ).order_by("-billed", "-n")
+    return sums
 
 
 def denial_report(*, clinic: Clinic, start: dt.date, end: dt.date) -> DenialReport:

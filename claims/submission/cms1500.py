@@ -49,8 +49,8 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 # reportlab ships no type information (and the project installs no stubs for it).
-from reportlab.lib.colors import Color  # type: ignore[import-untyped]
-from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+from reportlab.lib.colors import Color
+from reportlab.pdfgen.canvas import Canvas
 
 from claims.submission.document import (
     Address,

@@ -307,7 +307,7 @@ def _collect(claim: Claim) -> Collected:
                 code=line.billing_code_id,
                 modifiers=tuple(line.modifiers),
                 units=line.units,
-                charge=line.charge or 0,  # type: ignore[arg-type]  (checked above)
+                charge=line.charge or 0,  # type: ignore[arg-type]  # None was refused above
                 date_of_service=claim.date_of_service,
                 dx_pointers=tuple(line.dx_pointers),
                 rendering_npi=rendering.npi,

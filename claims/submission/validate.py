@@ -18,8 +18,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import pyx12.params  # type: ignore[import-untyped]
-import pyx12.x12n_document  # type: ignore[import-untyped]
+import pyx12.params
+import pyx12.x12n_document
 
 from claims.submission.checks import check_batch
 from claims.submission.document import BatchDocument

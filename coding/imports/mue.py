@@ -92,9 +92,9 @@ class MueImporter:
         existing: dict[str, tuple[int, int | None]] = {}
         earlier: dict[str, tuple[dt.date, int, int | None]] = {}
         for code, when, units, mai in (
-            UnitLimit.objects.filter(billing_code__in=parsed, effective__lte=effective)
-            .order_by("billing_code", "effective")
-            .values_list("billing_code", "effective", "max_units", "mai")
+            UnitLimit.objects.filter(billing_code__code__in=parsed, effective__lte=effective)
+            .order_by("billing_code_id", "effective")
+            .values_list("billing_code__code", "effective", "max_units", "mai")
         ):
             if when == effective:
                 existing[code] = (units, mai)
@@ -122,7 +122,7 @@ class MueImporter:
         for change in plan.to_write():
             data: MueRow = change.data
             row = UnitLimit.objects.filter(
-                billing_code_id=data.code, effective=plan.effective_from
+                billing_code__code=data.code, effective=plan.effective_from
             ).first() or UnitLimit(billing_code_id=data.code, effective=plan.effective_from)
             row.max_units, row.mai, row.source = data.max_units, data.mai, source
             row.full_clean()

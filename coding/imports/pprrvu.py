@@ -193,7 +193,7 @@ class PprrvuImporter:
         existing: dict[str, dict[str, Any]] = {}
         earlier: dict[str, tuple[dt.date, dict[str, Any]]] = {}
         for row in (
-            RelativeValue.objects.filter(billing_code__in=parsed, effective__lte=effective)
+            RelativeValue.objects.filter(billing_code__code__in=parsed, effective__lte=effective)
             .order_by("billing_code", "effective")
             .values("billing_code", "effective", *fields)
         ):
@@ -242,7 +242,7 @@ class PprrvuImporter:
         for change in plan.to_write():
             if isinstance(change.data, RvuRow):
                 row = RelativeValue.objects.filter(
-                    billing_code_id=change.data.code, effective=plan.effective_from
+                    billing_code__code=change.data.code, effective=plan.effective_from
                 ).first() or RelativeValue(
                     billing_code_id=change.data.code, effective=plan.effective_from
                 )

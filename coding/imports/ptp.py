@@ -108,7 +108,7 @@ class PtpImporter:
         columns1 = {c1 for c1, _, _ in parsed}
         existing = {
             (p.column1_id, p.column2_id, p.effective): p
-            for p in EditPair.objects.filter(column1__in=columns1)
+            for p in EditPair.objects.filter(column1__code__in=columns1)
         }
         for key, (_, row) in parsed.items():
             name = f"{row.column1} / {row.column2} from {row.effective:%Y-%m-%d}"
@@ -133,7 +133,7 @@ class PtpImporter:
         for change in plan.to_write():
             row: PtpRow = change.data
             pair = EditPair.objects.filter(
-                column1_id=row.column1, column2_id=row.column2, effective=row.effective
+                column1__code=row.column1, column2__code=row.column2, effective=row.effective
             ).first() or EditPair(
                 column1_id=row.column1, column2_id=row.column2, effective=row.effective
             )

@@ -31,7 +31,7 @@ def importer_for(kind: str, *, qualifying_apm: bool = False) -> Importer:
         )
         if "qualifying_apm" not in names:
             raise ValueError("Only the PFS relative value file has a qualifying-APM version.")
-        importer = dataclasses.replace(importer, qualifying_apm=True)  # type: ignore[type-var]
+        importer = dataclasses.replace(importer, qualifying_apm=True)  # type: ignore[type-var]  # a dataclass: checked above
     return importer
 
 
