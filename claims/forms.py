@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
@@ -35,7 +36,7 @@ KNOWN_MODIFIERS = frozenset(
 )
 
 
-class PatientChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class PatientChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # not subscriptable at run time
     widget = FastSelect  # a clinic's every active patient: a thousand options
 
     def label_from_instance(self, obj: Patient) -> str:
@@ -54,9 +55,8 @@ class PatientOptions(BaseChoiceIterator):
     def __iter__(self) -> Any:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        rows = self.field.queryset.values_list(
-            "pk", "last_name", "first_name", "mrn", "primary_payer__name"
-        )
+        queryset = cast("QuerySet[Patient]", self.field.queryset)  # SessionForm sets it
+        rows = queryset.values_list("pk", "last_name", "first_name", "mrn", "primary_payer__name")
         for pk, last, first, mrn, payer in rows:
             yield (pk, f"{last}, {first} — MRN {mrn} — {payer}")
 
@@ -103,7 +103,9 @@ class SessionForm(forms.Form):
     def __init__(self, *args: Any, clinic: Clinic, therapist: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.therapist = therapist  # the treating clinician is the one signed in (§10.3)
-        patient = self.fields["patient"]
+        payer = cast("forms.ModelChoiceField[Payer]", self.fields["payer"])
+        payer.queryset = Payer.objects.for_clinic(clinic)
+        patient = cast(PatientChoiceField, self.fields["patient"])  # as declared above
         patient.queryset = (
             Patient.objects.for_clinic(clinic).filter(active=True).select_related("primary_payer")
         )
@@ -128,8 +130,9 @@ class SessionForm(forms.Form):
     @property
     def chosen_payer(self) -> Payer | None:
         data = getattr(self, "cleaned_data", {})
-        if data.get("payer"):
-            return data["payer"]  # type: ignore[no-any-return]
+        payer: Payer | None = data.get("payer")
+        if payer:
+            return payer
         patient = data.get("patient")
         return patient.primary_payer if patient else None
 

@@ -3,7 +3,7 @@ check the input; `patient_services` writes it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.urls import reverse
@@ -26,7 +26,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
+class PatientForm(forms.ModelForm):  # type: ignore[type-arg]  # not subscriptable at run time
     class Meta:
         model = Patient
         fields = [
@@ -44,12 +44,13 @@ class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         self.clinic = clinic
         self.fields["date_of_birth"].widget.attrs["max"] = timezone.localdate().isoformat()
-        payer = self.fields["primary_payer"]
-        payer.queryset = Payer.objects.order_by("name")  # type: ignore[attr-defined]
-        payer.empty_label = "Choose a payer"  # type: ignore[attr-defined]
+        payer = cast("forms.ModelChoiceField[Payer]", self.fields["primary_payer"])  # a ForeignKey
+        payer.queryset = Payer.objects.for_clinic(clinic).order_by("name")
+        payer.empty_label = "Choose a payer"
         self.fields["member_id"].help_text = "As printed on the insurance card."
         self.fields["relationship"].required = False  # empty: the patient is the insured
-        self.fields["secondary_payer"].queryset = Payer.objects.order_by("name")  # type: ignore[attr-defined]
+        secondary = cast("forms.ModelChoiceField[Payer]", self.fields["secondary_payer"])
+        secondary.queryset = Payer.objects.for_clinic(clinic).order_by("name")
         self.fields["state"].widget.attrs.update(maxlength="2", autocapitalize="characters")
         self.fields["zip_code"].widget.attrs["inputmode"] = "numeric"
         self.fields["phone"].widget.attrs["inputmode"] = "tel"
@@ -90,7 +91,7 @@ class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
+class PlanForm(forms.ModelForm):  # type: ignore[type-arg]  # not subscriptable at run time
     class Meta:
         model = PlanOfCare
         fields = [
@@ -166,7 +167,7 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
         return signed
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         typed = [(name, (cleaned.get(name) or "").strip()) for name in DX_FIELDS]
         typed = [(name, code) for name, code in typed if code]
         if not typed and "dx_1" not in self.errors:
@@ -191,7 +192,7 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
-class AuthorizationForm(forms.ModelForm):  # type: ignore[type-arg]
+class AuthorizationForm(forms.ModelForm):  # type: ignore[type-arg]  # not subscriptable at run time
     class Meta:
         model = Authorization
         fields = ["payer", "number", "start_date", "end_date", "visits", "notes"]
@@ -205,16 +206,16 @@ class AuthorizationForm(forms.ModelForm):  # type: ignore[type-arg]
             "visits": "Empty: the authorization does not limit visits.",
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        payer = self.fields["payer"]
-        payer.queryset = Payer.objects.order_by("name")  # type: ignore[attr-defined]
-        payer.empty_label = "Choose a payer"  # type: ignore[attr-defined]
-        self.fields["visits"].min_value = 1  # type: ignore[attr-defined]
+        payer = cast("forms.ModelChoiceField[Payer]", self.fields["payer"])  # a ForeignKey
+        payer.queryset = Payer.objects.for_clinic(clinic).order_by("name")
+        payer.empty_label = "Choose a payer"
+        cast(forms.IntegerField, self.fields["visits"]).min_value = 1
         self.fields["visits"].widget.attrs["min"] = 1
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", "The authorization ends before it starts.")
@@ -241,7 +242,7 @@ class AuthorizedUnitsRow(forms.Form):
     units = forms.IntegerField(required=False, min_value=1, max_value=9999)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         code = (cleaned.get("code") or "").strip().upper()
         cleaned["code"] = code
         if code and cleaned.get("units") is None and "units" not in self.errors:
@@ -253,7 +254,7 @@ class AuthorizedUnitsRow(forms.Form):
         return cleaned
 
 
-class BaseUnitsFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+class BaseUnitsFormSet(forms.BaseFormSet):  # type: ignore[type-arg]  # not subscriptable at run time
     def clean(self) -> None:
         if any(self.errors):
             return
@@ -278,7 +279,7 @@ UnitsFormSet = forms.formset_factory(
 )
 
 
-class TherapyUsedForm(forms.ModelForm):  # type: ignore[type-arg]
+class TherapyUsedForm(forms.ModelForm):  # type: ignore[type-arg]  # not subscriptable at run time
     class Meta:
         model = TherapyAmountUsed
         fields = ["year", "amount", "as_of", "source"]
@@ -292,7 +293,7 @@ class TherapyUsedForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["amount"].min_value = 0  # type: ignore[attr-defined]
+        cast(forms.DecimalField, self.fields["amount"]).min_value = 0
         self.fields["amount"].widget.attrs["min"] = 0
         self.fields["year"].widget.attrs.update({"min": 2000, "max": 2100})
         self.fields["as_of"].widget.attrs["max"] = timezone.localdate().isoformat()
@@ -316,7 +317,7 @@ class TherapyUsedForm(forms.ModelForm):  # type: ignore[type-arg]
         return as_of
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         year, as_of = cleaned.get("year"), cleaned.get("as_of")
         if year and as_of and as_of.year < year:
             self.add_error("as_of", f"A reply dated before {year} cannot give {year}'s amount.")

@@ -283,7 +283,9 @@ def authorization_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = _patient_or_404(request, patient_id)
     data = request.POST if request.method == "POST" else None
     form = AuthorizationForm(
-        data, initial={"payer": patient.primary_payer_id, "start_date": timezone.localdate()}
+        data,
+        clinic=patient.clinic,
+        initial={"payer": patient.primary_payer_id, "start_date": timezone.localdate()},
     )
     units = UnitsFormSet(data, prefix="units")
 
@@ -307,7 +309,11 @@ def authorization_update(request: HttpRequest, authorization_id: int) -> HttpRes
     )
     data = request.POST if request.method == "POST" else None
     # The form works on a copy so that an invalid POST leaves the page header as saved.
-    form = AuthorizationForm(data, instance=Authorization.objects.get(pk=authorization.pk))
+    form = AuthorizationForm(
+        data,
+        clinic=authorization.patient.clinic,
+        instance=Authorization.objects.get(pk=authorization.pk),
+    )
     initial = [{"code": u.billing_code_id, "units": u.units} for u in authorization.units.all()]
     units = UnitsFormSet(data, prefix="units", initial=initial)
 

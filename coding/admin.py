@@ -9,11 +9,12 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget
 from simple_history.admin import SimpleHistoryAdmin
 
+from coding.admin_import_checks import CheckedImportMixin, CodeTableResource
 from coding.models import (
     BillingCode,
     ChargeMasterEntry,
@@ -28,27 +29,21 @@ from coding.models import (
     RelativeValue,
     UnitLimit,
 )
-from ptclinic.roles import is_code_admin
+from ptclinic.admin_access import (
+    ClinicRecordAccess,
+    ParentDecidesInline,
+    SharedTableAccess,
+    admin_clinics,
+    payer_may_change,
+    shared_or_own,
+)
+from ptclinic.roles import is_platform_admin, may_use_admin
 from ptclinic.spreadsheets import spreadsheet_safe
 
 
-class CodeTableAccess(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Code tables are shared by all clinics: the admin role may change them, nobody else."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_code_admin(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_code_admin(request.user)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return is_code_admin(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_code_admin(request.user)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_code_admin(request.user)
+class CodeTableAccess(SharedTableAccess):
+    """Code tables are shared by all clinics: the platform admin changes them, clinic admins
+    read them (ptclinic/admin_access.py)."""
 
 
 class CodeTableAdmin(SimpleHistoryAdmin, CodeTableAccess):
@@ -76,12 +71,12 @@ class CodeTableAdmin(SimpleHistoryAdmin, CodeTableAccess):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class ImportExportCodeTableAdmin(ImportExportModelAdmin, CodeTableAdmin):
+class ImportExportCodeTableAdmin(CheckedImportMixin, ImportExportModelAdmin, CodeTableAdmin):
     def has_import_permission(self, request: HttpRequest) -> bool:
-        return is_code_admin(request.user)
+        return is_platform_admin(request.user)
 
     def has_export_permission(self, request: HttpRequest) -> bool:
-        return is_code_admin(request.user)
+        return may_use_admin(request.user)
 
     def get_data_for_export(self, request: HttpRequest, queryset: Any, **kwargs: Any) -> Any:
         """The rows to export, every text cell safe to open in a spreadsheet (a code table's
@@ -108,7 +103,7 @@ def code_field(attribute: str, column: str) -> fields.Field:
     )
 
 
-class BillingCodeResource(resources.ModelResource):
+class BillingCodeResource(CodeTableResource):
     class Meta:
         model = BillingCode
         import_id_fields = ["code"]
@@ -118,7 +113,7 @@ class BillingCodeResource(resources.ModelResource):
         report_skipped = False
 
 
-class FeeScheduleResource(resources.ModelResource):
+class FeeScheduleResource(CodeTableResource):
     payer = fields.Field(
         attribute="payer", column_name="payer", widget=ForeignKeyWidget(Payer, "name")
     )
@@ -132,7 +127,7 @@ class FeeScheduleResource(resources.ModelResource):
         skip_unchanged = True
 
 
-class EditPairResource(resources.ModelResource):
+class EditPairResource(CodeTableResource):
     column1 = code_field("column1", "column1")
     column2 = code_field("column2", "column2")
 
@@ -152,7 +147,7 @@ class EditPairResource(resources.ModelResource):
         skip_unchanged = True
 
 
-class UnitLimitResource(resources.ModelResource):
+class UnitLimitResource(CodeTableResource):
     billing_code = code_field("billing_code", "code")
 
     class Meta:
@@ -211,7 +206,7 @@ class ModifierAdmin(CodeTableAdmin):
     search_fields = ["code", "name", "meaning"]
 
 
-class PayerRuleInline(admin.StackedInline):  # type: ignore[type-arg]
+class PayerRuleInline(ParentDecidesInline, admin.StackedInline):  # type: ignore[type-arg]  # django-stubs: generic over the model
     """A payer's dated rules (§6.10): add a row with a later date to change a rule from that
     date on; earlier dates of service keep the rules in force then. Every change is kept."""
 
@@ -248,29 +243,58 @@ class PayerRuleInline(admin.StackedInline):  # type: ignore[type-arg]
         (None, {"fields": ["notes", "source"]}),
     ]
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_code_admin(request.user)
+    def parent_may_change(self, request: HttpRequest, obj: Any) -> bool:
+        return payer_may_change(request, obj)
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_code_admin(request.user)
+
+class PayerScope:
+    """Payers: the shared ones and each clinic's own (ptclinic/admin_access.py). `payer_path`
+    leads from the row to its payer."""
+
+    payer_path = ""
+
+    def _payer_of(self, obj: Any) -> Any:
+        return getattr(obj, self.payer_path) if self.payer_path else obj
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        rows = super().get_queryset(request)  # type: ignore[misc]  # a mixin before ModelAdmin
+        if is_platform_admin(request.user):
+            return rows
+        prefix = f"{self.payer_path}__" if self.payer_path else ""
+        return rows.filter(shared_or_own(request, f"{prefix}clinic"))
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return payer_may_change(request, None)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_code_admin(request.user)
+        return payer_may_change(request, None if obj is None else self._payer_of(obj))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_code_admin(request.user)
+        return payer_may_change(request, None if obj is None else self._payer_of(obj))
 
 
 @admin.register(Payer)
-class PayerAdmin(CodeTableAdmin):
-    list_display = ["name", "kind", "payer_id", "filing_indicator"]
-    list_filter = ["kind"]
+class PayerAdmin(PayerScope, CodeTableAdmin):
+    """The shared payers (the platform admin's) and the ones a clinic added (its admin's)."""
+
+    list_display = ["name", "kind", "clinic", "payer_id", "filing_indicator"]
+    list_filter = ["kind", ("clinic", admin.EmptyFieldListFilter)]
     search_fields = ["name", "payer_id"]
     inlines = [PayerRuleInline]
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "clinic" and not is_platform_admin(request.user):
+            # A clinic admin's payer is one of their clinics': never a shared one.
+            field.queryset = field.queryset.filter(pk__in=admin_clinics(request))
+            field.required = True
+            field.empty_label = None
+            field.help_text = "Only this clinic sees and bills this payer."
+        return field
+
 
 @admin.register(PayerRule)
-class PayerRuleAdmin(CodeTableAdmin):
+class PayerRuleAdmin(PayerScope, CodeTableAdmin):
     """The dated rules of every payer, each with its history of changes."""
 
     list_display = [
@@ -285,6 +309,14 @@ class PayerRuleAdmin(CodeTableAdmin):
     ]
     list_filter = ["payer", "unit_method", "requires_authorization"]
     fieldsets = [(None, {"fields": ["payer"]}), *PayerRuleInline.fieldsets]
+    payer_path = "payer"
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "payer" and not is_platform_admin(request.user):
+            # A clinic admin sets the rules of their own payers only.
+            field.queryset = field.queryset.filter(clinic__in=admin_clinics(request))
+        return field
 
 
 @admin.register(FeeYear)
@@ -319,9 +351,9 @@ from coding import admin_imports  # noqa: E402, F401
 
 
 @admin.register(ChargeMasterEntry)
-class ChargeMasterEntryAdmin(CodeTableAdmin):
+class ChargeMasterEntryAdmin(ClinicRecordAccess, CodeTableAdmin):
     """Each clinic's charge per unit of a code, from a date (owners also set it on the Clinic ›
-    Charges page)."""
+    Charges page). A clinic's admin keeps their clinic's."""
 
     list_display = ["clinic", "billing_code", "effective", "charge"]
     list_filter = ["clinic"]

@@ -9,10 +9,12 @@ today. All three are admin views: the admin role only."""
 from __future__ import annotations
 
 import re
+from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -23,10 +25,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from coding.coverage import loaded_tables, reference_gaps
-from coding.imports.base import ImportPlan, decode_lines, import_run, sha256_hex
+from coding.imports.base import ImportPlan, sha256_hex
+from coding.imports.files import UnreadableFile, megabytes, plan_file
 from coding.imports.registry import IMPORTERS, importer_for
 from coding.models import ImportKind, ImportRecord
-from ptclinic.roles import is_code_admin
+from ptclinic.roles import is_platform_admin
 
 MAX_UPLOAD = 200 * 1024 * 1024  # CMS's largest file (a PTP part) is far smaller
 SHOWN = 50
@@ -72,7 +75,10 @@ class UploadForm(LoadChoicesForm):
     def clean_file(self) -> UploadedFile[bytes]:
         upload: UploadedFile[bytes] = self.cleaned_data["file"]
         if upload.size and upload.size > MAX_UPLOAD:
-            raise forms.ValidationError("The file is larger than 200 MB: is it the right file?")
+            raise forms.ValidationError(
+                f"That file is {megabytes(upload.size)}; CMS files load at most "
+                f"{megabytes(MAX_UPLOAD)}. Is it the right file?"
+            )
         return upload
 
 
@@ -105,13 +111,12 @@ def _stored(sha256: str) -> bytes | None:
 def _plan(
     choices: dict[str, Any], data: bytes, *, file_name: str, request: HttpRequest, dry_run: bool
 ) -> ImportPlan:
-    return import_run(
+    return plan_file(
         importer=importer_for(choices["kind"], qualifying_apm=choices["qualifying_apm"]),
-        lines=decode_lines(data),
+        data=data,
         release=choices["release"].strip(),
         effective=choices["effective"],
         file_name=file_name,
-        sha256=sha256_hex(data),
         user=request.user,
         dry_run=dry_run,
     )
@@ -138,10 +143,10 @@ class ImportRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_select_related = ["loaded_by"]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_code_admin(request.user)
+        return is_platform_admin(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_code_admin(request.user)
+        return is_platform_admin(request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -153,7 +158,18 @@ class ImportRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
     def get_urls(self) -> list[URLPattern]:
-        wrap = self.admin_site.admin_view
+        site_wrap = self.admin_site.admin_view
+
+        def wrap(view: Any) -> Any:
+            # CMS's files change the tables every clinic bills with: the platform admin's.
+            @wraps(view)
+            def platform_only(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                if not is_platform_admin(request.user):
+                    raise PermissionDenied("Loading CMS files is for the platform admin.")
+                return view(request, *args, **kwargs)
+
+            return site_wrap(platform_only)
+
         return [
             path("load/", wrap(self.load_view), name="coding_importrecord_load"),
             path(
@@ -181,15 +197,19 @@ class ImportRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 data = upload.read()
                 sha256 = sha256_hex(data)
                 file_name = (upload.name or "upload").rsplit("/", 1)[-1][:255]
-                plan = _plan(
-                    form.cleaned_data, data, file_name=file_name, request=request, dry_run=True
-                )
-                if not plan.errors:  # kept for "Load it" only when it can be loaded
-                    _store(data, sha256)
-                confirm = ConfirmForm(
-                    initial={**form.cleaned_data, "sha256": sha256, "file_name": file_name}
-                )
-                return self._preview(request, plan, confirm, file_name)
+                try:
+                    plan = _plan(
+                        form.cleaned_data, data, file_name=file_name, request=request, dry_run=True
+                    )
+                except UnreadableFile as exc:  # not text at all: the form says why
+                    form.add_error("file", str(exc))
+                else:
+                    if not plan.errors:  # kept for "Load it" only when it can be loaded
+                        _store(data, sha256)
+                    confirm = ConfirmForm(
+                        initial={**form.cleaned_data, "sha256": sha256, "file_name": file_name}
+                    )
+                    return self._preview(request, plan, confirm, file_name)
         else:
             kind = request.GET.get("kind", "")
             form = UploadForm(initial={"kind": kind} if kind in IMPORTERS else None)

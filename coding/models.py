@@ -11,7 +11,9 @@ import functools
 import operator
 import re
 from decimal import Decimal
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -419,12 +421,32 @@ class UnitMethod(models.TextChoices):
     AMA = "ama", "AMA per-code (rule of eights)"
 
 
+class PayerQuerySet(models.QuerySet["Payer"]):
+    def for_clinic(self, clinic: Any) -> PayerQuerySet:
+        """The payers a clinic bills: the shared ones and the ones it added itself."""
+        return self.filter(models.Q(clinic__isnull=True) | models.Q(clinic=clinic))
+
+    def shared(self) -> PayerQuerySet:
+        return self.filter(clinic__isnull=True)
+
+
 class Payer(models.Model):
     """A payer. Its rules (unit method, caps, KX, MPPR, CQ, filing window, plan of care,
     referral, authorization, visit limits) are dated rows of ``PayerRule``: the rules in force
-    on a date of service are the latest that took effect by then."""
+    on a date of service are the latest that took effect by then.
 
-    name = models.CharField(max_length=120, unique=True)
+    Most payers are shared by every clinic and kept by the platform admin; a clinic's admin may
+    add payers of its own (a local plan), which only that clinic sees."""
+
+    name = models.CharField(max_length=120)
+    clinic = models.ForeignKey(
+        "ptclinic.Clinic",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="own_payers",
+        help_text="Empty: shared by every clinic. Set: a payer only that clinic bills.",
+    )
     kind = models.CharField(max_length=20, choices=PayerKind.choices)
     notes = models.TextField(blank=True)
     # What an electronic claim to this payer carries (837P 2010BB, SBR09; CMS-1500 box 1).
@@ -448,11 +470,35 @@ class Payer(models.Model):
 
     history = HistoricalRecords()
 
+    objects = PayerQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(clinic__isnull=True),
+                name="payer_shared_name_unique",
+                violation_error_message="A shared payer has this name already.",
+            ),
+            models.UniqueConstraint(
+                fields=["clinic", "name"],
+                name="payer_clinic_name_unique",
+                violation_error_message="The clinic has a payer of this name already.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.clinic_id is not None and (
+            Payer.objects.shared().filter(name__iexact=self.name).exclude(pk=self.pk).exists()
+        ):
+            raise ValidationError(
+                {"name": "Every clinic already has a payer of this name; bill that one."}
+            )
 
     @property
     def claim_filing_indicator(self) -> str:

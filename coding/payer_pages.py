@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 
@@ -97,10 +98,10 @@ class PayerRules:
         return bool(getattr(self.payer, "has_demo_fees", False))
 
 
-def payers_with_rules(day: dt.date) -> list[PayerRules]:
-    """Every payer (real ones first) with the rules in force on ``day`` and every dated row of
-    its rules, oldest first (two queries)."""
-    payers = Payer.objects.annotate(
+def payers_with_rules(day: dt.date, clinic: Any = None) -> list[PayerRules]:
+    """Every payer the clinic bills (the shared ones and its own; real ones first) with the
+    rules in force on ``day`` and every dated row of its rules, oldest first (two queries)."""
+    payers = Payer.objects.for_clinic(clinic).annotate(
         is_demo_plan=ExpressionWrapper(
             Q(name__istartswith="demo ") | Q(notes__istartswith="demo plan"),
             output_field=BooleanField(),

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -47,6 +47,7 @@ from coding.pricing import Gpci as GpciFactors
 from coding.selectors import icd10_releases
 from coding.tables import BillingCodeTable, ModifierTable, medicare_rank, most_used_first
 from coding.units import units_for_minutes
+from ptclinic.http import HtmxHttpRequest
 from ptclinic.models import Clinic
 
 ICD10_PAGE = 50
@@ -55,9 +56,8 @@ BELOW_CAP = 1000  # "over 1,000 billable codes below"
 _CODE_MENTION = re.compile(r"\b[0-9A-Z][0-9]{3}[0-9A-Z]\b")
 
 
-def _wants_partial(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+def _wants_partial(request: HtmxHttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 # ---- /codes/ --------------------------------------------------------------------------------
@@ -123,10 +123,10 @@ def _medicare_amounts(
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def code_list(request: HttpRequest) -> HttpResponse:
+def code_list(request: HtmxHttpRequest) -> HttpResponse:
     year = fee_year_shown()
     day = fee_day_shown(year)
-    clinic = getattr(request, "clinic", None)
+    clinic = request.clinic
     ref = ReferenceFacts.current()
     area = medicare_area(ref, clinic, day)
     codes = BillingCode.objects.annotate(most_used=most_used_first()).order_by("most_used", "code")
@@ -231,7 +231,7 @@ def _unit_table() -> list[tuple[int, int, int]]:
     return [(units, ms[0], ms[-1]) for units, ms in sorted(rows.items()) if units <= 8]
 
 
-UNTIMED_UNITS = {
+UNTIMED_UNITS: dict[str, str] = {
     UnitBasis.PER_DAY: "1 unit per day, whatever the minutes.",
     UnitBasis.PER_SESSION: "1 unit per patient per session, whatever the minutes.",
     UnitBasis.PER_MONTH: "Billed per month (per device period or per block of management time).",
@@ -333,7 +333,7 @@ def _check_pairings(pairings: list[Pairing]) -> list[PairingCheck]:
 
 @login_required
 @require_GET
-def code_detail(request: HttpRequest, code: str) -> HttpResponse:
+def code_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
     if not code.isalnum():  # no code has anything else; a NUL byte was a 500 on PostgreSQL
         raise Http404("No such code.")
     if code != code.upper():
@@ -359,10 +359,13 @@ def code_detail(request: HttpRequest, code: str) -> HttpResponse:
 
     year = fee_year_shown()
     day = today if year == today.year else dt.date(year, 12, 31)
-    clinic = getattr(request, "clinic", None)
+    clinic = request.clinic
     prices = fee_table(codes=[code], day=day, clinic_id=clinic.pk if clinic else None)
     fee_rows = sorted(
-        (FeeRow(payer, prices.get(payer.pk, {}).get(code)) for payer in Payer.objects.all()),
+        (
+            FeeRow(payer, prices.get(payer.pk, {}).get(code))
+            for payer in Payer.objects.for_clinic(clinic)
+        ),
         # Real fees first (Medicare), then demo amounts, then payers with no fee on file.
         key=lambda r: (r.amount is None, r.demo, r.payer.name),
     )
@@ -416,7 +419,7 @@ def _billable_counts(headers: list[Icd10Code]) -> dict[str, int]:
         f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} "
         "WHERE key > %s AND key < %s AND billable = %s LIMIT %s) AS below)"
     )
-    params: list[object] = []
+    params: list[str | bool | int] = []
     for header in headers:
         params += [header.key, next_prefix(header.key), True, BELOW_CAP + 1]
     with connection.cursor() as cursor:
@@ -433,7 +436,7 @@ def _badge(icd: Icd10Code, day: dt.date, releases: Sequence[Release], below: int
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def icd10_search(request: HttpRequest) -> HttpResponse:
+def icd10_search(request: HtmxHttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()[:100]
     query = Icd10Query.parse(text)
     parent_code = request.GET.get("parent", "").strip()[:10]
@@ -479,7 +482,7 @@ def icd10_search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def modifier_list(request: HttpRequest) -> HttpResponse:
+def modifier_list(request: HtmxHttpRequest) -> HttpResponse:
     table = ModifierTable(Modifier.objects.all())
     RequestConfig(request, paginate=False).configure(table)
     return render(request, "coding/modifier_list.html", {"table": table})
@@ -487,12 +490,12 @@ def modifier_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def payer_list(request: HttpRequest) -> HttpResponse:
+def payer_list(request: HtmxHttpRequest) -> HttpResponse:
     """Each payer's rules in force today in plain words, and the dated history of its rules."""
     today = timezone.localdate()
     fee_year = FeeYear.objects.filter(year=today.year).first()
     return render(
         request,
         "coding/payer_list.html",
-        {"payers": payers_with_rules(today), "fee_year": fee_year, "today": today},
+        {"payers": payers_with_rules(today, request.clinic), "fee_year": fee_year, "today": today},
     )

@@ -7,7 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from ptclinic.roles import is_code_admin
+from ptclinic.roles import may_use_admin
 
 
 def _holds_nul(request: HttpRequest, *url_values: Any) -> bool:
@@ -26,7 +26,7 @@ class PtclinicAdminSite(admin.AdminSite):
     index_title = "Code tables and clinics"
 
     def has_permission(self, request: HttpRequest) -> bool:
-        return is_code_admin(request.user)
+        return may_use_admin(request.user)
 
     def login(self, request: HttpRequest, extra_context: object = None) -> HttpResponse:
         # One login page for the whole app.

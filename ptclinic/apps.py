@@ -19,3 +19,11 @@ class PtclinicConfig(AppConfig):
 class PtclinicAdminConfig(admin_apps.AdminConfig):
     default = False
     default_site = "ptclinic.admin_site.PtclinicAdminSite"
+
+    def ready(self) -> None:
+        super().ready()  # loads every app's admin module
+        from django.contrib import admin
+
+        from ptclinic.admin_access import adopt_package_admins
+
+        adopt_package_admins(admin.site)

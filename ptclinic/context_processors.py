@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from ptclinic.models import Role
+from ptclinic.roles import is_platform_admin
 
 
 @dataclass(frozen=True)
@@ -45,19 +46,24 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("Access log", "access-log", frozenset({Role.OWNER, Role.ADMIN}), ("audit",)),
     NavEntry("Billing", "batch-list", frozenset({Role.OWNER}), ("billing",)),
     NavEntry("Clinic", "clinic-settings", frozenset({Role.OWNER}), ("clinic/",)),
-    NavEntry("Admin", "admin:index", frozenset({Role.ADMIN}), "admin"),
+    NavEntry("Admin", "admin:index", frozenset({Role.ADMIN, "platform-admin"}), "admin"),
 )
+ADMIN_ENTRY = "platform-admin"  # not a clinic role: what shows the Admin entry to staff
 
 
 def clinic(request: HttpRequest) -> dict[str, Any]:
-    roles = getattr(request, "roles", frozenset())
+    roles: frozenset[str] = getattr(request, "roles", frozenset())
+    user = getattr(request, "user", None)  # none on an error page raised before the login
+    platform_admin = user is not None and is_platform_admin(user)
     return {
+        "is_platform_admin": platform_admin,
         "active_clinic": getattr(request, "clinic", None),
         "user_clinics": getattr(request, "clinics", []),
         "is_therapist": Role.THERAPIST in roles,
         "is_owner": Role.OWNER in roles,
-        "is_admin": Role.ADMIN in roles,
-        "nav_items": _nav_items(request, roles),
+        "is_admin": Role.ADMIN in roles or platform_admin,
+        # The admin is the platform admin's whichever clinic is active.
+        "nav_items": _nav_items(request, roles | {ADMIN_ENTRY} if platform_admin else roles),
         # django-htmx puts this nonce on its <script> tags (Content-Security-Policy).
         "csp_nonce": getattr(request, "csp_nonce", ""),
     }
@@ -80,7 +86,7 @@ def reference_gaps(request: HttpRequest) -> dict[str, Any]:
     """The periods with reference data missing (coding.coverage), for the admins and owners who
     can act on it. Lazy: the query runs only when a page shows the banner (base.html), not for
     htmx partials."""
-    roles = getattr(request, "roles", frozenset())
+    roles: frozenset[str] = getattr(request, "roles", frozenset())
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not roles & {Role.ADMIN, Role.OWNER}:
         return {"reference_gaps": ()}

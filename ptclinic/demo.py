@@ -21,7 +21,8 @@ DEMO_USERS_HELP = (
     ("demo-pt", "Dana Reyes, PT — enters treatment sessions"),
     ("demo-pta", "Sam Okafor, PTA — enters sessions furnished as an assistant"),
     ("demo-owner", "Morgan Lee — clinic owner: reviews claims (member of two clinics)"),
-    ("demo-admin", "Alex Kim — edits the code tables"),
+    ("demo-admin", "Alex Kim — platform admin: the code tables every clinic shares"),
+    ("demo-clinic-admin", "Jo Park — the clinic's admin: its settings, charges, payers, users"),
 )
 
 
@@ -50,7 +51,14 @@ def seed() -> list[str]:
         username="demo-owner", password=DEMO_PASSWORD, first_name="Morgan", last_name="Lee"
     )
     admin = user_ensure(
-        username="demo-admin", password=DEMO_PASSWORD, first_name="Alex", last_name="Kim"
+        username="demo-admin",
+        password=DEMO_PASSWORD,
+        first_name="Alex",
+        last_name="Kim",
+        is_staff=True,
+    )
+    clinic_admin = user_ensure(
+        username="demo-clinic-admin", password=DEMO_PASSWORD, first_name="Jo", last_name="Park"
     )
     pt_member = membership_ensure(
         user=pt, clinic=clinic, role=Role.THERAPIST, credential=Credential.PT, npi="1679576722"
@@ -63,6 +71,7 @@ def seed() -> list[str]:
     membership_ensure(user=owner, clinic=clinic, role=Role.OWNER)
     membership_ensure(user=owner, clinic=other, role=Role.OWNER)
     membership_ensure(user=admin, clinic=clinic, role=Role.ADMIN)
+    membership_ensure(user=clinic_admin, clinic=clinic, role=Role.ADMIN)
     from claims.demo import seed_clinic  # the clinical demo data builds on the users above
 
     clinical = seed_clinic(clinic=clinic, pt=pt_member, pta=pta_member, owner=owner)

@@ -16,14 +16,26 @@ def has_role(request: HttpRequest, *roles: str) -> bool:
     return bool(getattr(request, "roles", frozenset()) & set(roles))
 
 
-def is_code_admin(user: Any) -> bool:
-    """Code tables are shared by every clinic; an admin role in any clinic may edit them."""
+def is_platform_admin(user: Any) -> bool:
+    """The platform admin (Django staff) keeps what every clinic shares: the code tables, the
+    shared payers and their rules, the CMS files, the clinics themselves."""
+    return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
+
+
+def admin_clinic_ids(user: Any) -> frozenset[int]:
+    """The clinics whose admin `user` is: their settings, charge master, own payers, users and
+    patient records in the Django admin. A superuser is every clinic's."""
     if not user.is_authenticated or not user.is_active:
-        return False
-    return (
-        user.is_superuser
-        or Membership.objects.filter(user=user, role=Role.ADMIN, active=True).exists()
-    )
+        return frozenset()
+    memberships = Membership.objects.filter(role=Role.ADMIN, active=True)
+    if not user.is_superuser:
+        memberships = memberships.filter(user=user)
+    return frozenset(memberships.values_list("clinic_id", flat=True))
+
+
+def may_use_admin(user: Any) -> bool:
+    """The Django admin is for the platform admin and for clinic admins."""
+    return is_platform_admin(user) or bool(admin_clinic_ids(user))
 
 
 def role_required(*roles: str) -> Callable[[View], View]:

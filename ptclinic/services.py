@@ -2,16 +2,19 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ptclinic.models import Clinic, Membership
 
-User = get_user_model()
+if TYPE_CHECKING:
+    # What get_user_model() returns under these settings, as a type for the annotations.
+    from django.contrib.auth.models import User
+else:
+    User = get_user_model()
 
 
 @transaction.atomic
@@ -24,11 +27,19 @@ def clinic_get_or_create(*, name: str, npi: str = "") -> Clinic:
 
 @transaction.atomic
 def user_ensure(
-    *, username: str, password: str, first_name: str = "", last_name: str = "", email: str = ""
-) -> AbstractBaseUser:
-    """Create the user, or reset an existing one's names and password to the given ones."""
+    *,
+    username: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    is_staff: bool = False,
+) -> User:
+    """Create the user, or reset an existing one's names and password to the given ones.
+    `is_staff`: the platform admin (ptclinic/admin_access.py)."""
     user = User.objects.filter(username=username).first() or User(username=username)
     user.first_name, user.last_name, user.email = first_name, last_name, email
+    user.is_staff = is_staff
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
@@ -37,7 +48,7 @@ def user_ensure(
 
 @transaction.atomic
 def membership_ensure(
-    *, user: AbstractBaseUser, clinic: Clinic, role: str, credential: str = "", npi: str = ""
+    *, user: User, clinic: Clinic, role: str, credential: str = "", npi: str = ""
 ) -> Membership:
     membership = Membership.objects.filter(user=user, clinic=clinic, role=role).first()
     if membership is None:
@@ -78,7 +89,11 @@ def clinic_update_billing(*, clinic: Clinic, **fields: Any) -> Clinic:
         setattr(clinic, name, value)
     clinic.full_clean()
     clinic.save()
-    open_claims = list(Claim.objects.for_clinic(clinic).open().values_list("pk", flat=True))
+    open_claims = list(
+        Claim.objects.for_clinic(clinic)
+        .open()  # type: ignore[attr-defined]  # claims/models.py: for_clinic() returns the base queryset
+        .values_list("pk", flat=True)
+    )
     if open_claims:
         claims_scrub(open_claims, reason="Re-scrubbed after the clinic's billing details changed")
     return clinic
@@ -98,15 +113,20 @@ def charge_set(*, clinic: Clinic, code: str, effective: dt.date, charge: Decimal
     code = code.strip().upper()
     if not BillingCode.objects.filter(code=code).exists():
         raise ValidationError({"code": f"{code} is not in the code table."})
-    entry, _ = ChargeMasterEntry.objects.get_or_create(
-        clinic=clinic, billing_code_id=code, effective=effective, defaults={"charge": charge}
+    entry, _ = ChargeMasterEntry.objects.get_or_create(  # type: ignore[misc]  # a to_field FK: see below
+        # billing_code is a ForeignKey to_field="code": django-stubs takes its _id for the
+        # primary key (an int). Not billing_code__code: get_or_create builds the row from these.
+        clinic=clinic,
+        billing_code_id=code,
+        effective=effective,
+        defaults={"charge": charge},
     )
     entry.charge = charge
     entry.full_clean()
     entry.save()
     affected = list(
         Claim.objects.for_clinic(clinic)
-        .open()
+        .open()  # type: ignore[attr-defined]  # claims/models.py: for_clinic() returns the base queryset
         .filter(date_of_service__gte=effective, lines__billing_code_id=code)
         .distinct()
     )

@@ -213,7 +213,15 @@ def owner(clinic: Clinic) -> Any:
 
 @pytest.fixture
 def code_admin(clinic: Clinic) -> Any:
-    return make_member(clinic, Role.ADMIN, first_name="Adam", last_name="Admin")
+    """The platform admin (Django staff: the shared code tables), also the clinic's admin."""
+    user = make_user(first_name="Adam", last_name="Admin", is_staff=True)
+    return make_member(clinic, Role.ADMIN, user=user)
+
+
+@pytest.fixture
+def clinic_admin(clinic: Clinic) -> Any:
+    """The clinic's admin only: its settings, charges, own payers and users, not shared tables."""
+    return make_member(clinic, Role.ADMIN, first_name="Cleo", last_name="Clinicadmin")
 
 
 @pytest.fixture

@@ -117,7 +117,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
                 waiting.aggregate(s=Sum("total_charge"))["s"] or Decimal(0)
             ).quantize(Decimal("0.01")),
             "limit": PREVIEW_LIMIT,
-            "payers": Payer.objects.order_by("name"),
+            "payers": Payer.objects.for_clinic(request.clinic).order_by("name"),
             "chosen_payer": request.GET.get("payer", ""),
             "date_from": request.GET.get("from", ""),
             "date_to": request.GET.get("to", ""),

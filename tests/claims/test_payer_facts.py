@@ -33,7 +33,14 @@ from coding.models import Payer, PayerRule
 from coding.units import Method
 from ptclinic.models import Clinic, Role
 from tests.claims.test_sessions import post_data
-from tests.conftest import make_clinic, make_member, make_patient, make_payer, membership
+from tests.conftest import (
+    make_clinic,
+    make_member,
+    make_patient,
+    make_payer,
+    make_user,
+    membership,
+)
 
 pytestmark = pytest.mark.usefixtures("reference")
 
@@ -604,9 +611,10 @@ def test_the_admin_edits_payer_rules_inline_and_sees_only_its_clinics_authorizat
     client_for: Any, clinic: Clinic
 ) -> None:
     hmo = Payer.objects.get(name=HMO)
-    mine = client_for(make_member(clinic, Role.ADMIN))
-    page = mine.get(reverse("admin:coding_payer_change", args=[hmo.pk])).content.decode()
+    platform = client_for(make_member(clinic, Role.ADMIN, user=make_user(is_staff=True)))
+    page = platform.get(reverse("admin:coding_payer_change", args=[hmo.pk])).content.decode()
     assert 'name="rules-0-effective"' in page and 'name="rules-0-requires_authorization"' in page
+    mine = client_for(make_member(clinic, Role.ADMIN))
     auth = authorize(make_patient(clinic, HMO), "ADM-1")
     elsewhere = client_for(make_member(make_clinic(name="Across Town PT"), Role.ADMIN))
     listing = reverse("admin:claims_authorization_changelist")

@@ -26,7 +26,7 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(settings) -> None:  # typ
     call_command("seed_demo", stdout=StringIO())
     assert sorted(Membership.objects.values_list("user__username", "clinic__name", "role")) == first
     assert "demo-pt" in out.getvalue() and DEMO_PASSWORD in out.getvalue()
-    for username in ("demo-pt", "demo-pta", "demo-owner", "demo-admin"):
+    for username in ("demo-pt", "demo-pta", "demo-owner", "demo-admin", "demo-clinic-admin"):
         request = RequestFactory().post("/accounts/login/")
         assert authenticate(request, username=username, password=DEMO_PASSWORD) is not None
 
