@@ -438,6 +438,7 @@ def start_server(args: argparse.Namespace, port: int, log: Path) -> subprocess.P
     }
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "-c", "python:ptclinic.gunicorn_conf",
         "ptclinic.wsgi",
         "--bind", f"{HOST}:{port}",
         "--workers", str(args.workers),

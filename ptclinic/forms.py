@@ -2,8 +2,10 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
+from ptclinic.lockout import username_locked
 from ptclinic.models import Clinic
 from ptclinic.validators import validate_npi
 
@@ -15,10 +17,24 @@ class LoginForm(AuthenticationForm):
     never validated: a 30,000-character username reached authenticate(), and django-axes' record of
     the failed login (a 255-character column) was a 500 on PostgreSQL."""
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "username_locked": (
+            "Too many failed log-ins for this username from several places: it is locked for "
+            "a while. Try again later, or ask your clinic's administrator."
+        ),
+    }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         username = self.fields["username"]
         username.validators.append(MaxLengthValidator(username.max_length))  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        # Before the password is checked: a locked username is refused even with the right one.
+        if username_locked(self.cleaned_data.get("username") or ""):
+            raise ValidationError(self.error_messages["username_locked"], code="username_locked")
+        return super().clean()
 
 
 class ClinicSettingsForm(forms.Form):

@@ -245,6 +245,10 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Besides, a username is locked from everywhere after this many wrong passwords from all
+# addresses together (ptclinic/lockout.py): higher, so that a stranger at one address cannot
+# lock a therapist out, but guessing from many addresses stops too.
+LOGIN_USERNAME_FAILURE_LIMIT = int(os.environ.get("LOGIN_USERNAME_FAILURE_LIMIT", "30"))
 # How many proxies in front of the app append to X-Forwarded-For (the TLS proxy: 1). Logins are
 # locked by (username, the client's address as they saw it): see ptclinic.http.client_address.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))

@@ -252,3 +252,37 @@ def test_without_a_trusted_proxy_the_forwarded_header_is_not_believed(pt: Any) -
 
     request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR="1.2.3.4")
     assert client_address(request) == "192.0.2.1"
+
+
+def test_guessing_from_many_addresses_locks_the_username_everywhere(pt: Any, settings: Any) -> None:
+    """The second, higher limit: per username from all addresses together (ptclinic/lockout.py)."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.LOGIN_USERNAME_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT + 3
+    stranger, therapist = Client(), Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login_from(stranger, pt.username, "guessing", "203.0.113.5")
+    # One address locked: the therapist elsewhere still signs in (and out again).
+    assert _login_from(therapist, pt.username, PASSWORD, "203.0.113.9").status_code == 302
+    therapist.post(reverse("logout"))
+    for address in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):
+        assert _login_from(stranger, pt.username, "guessing", address).status_code == 200
+    refused = _login_from(therapist, pt.username, PASSWORD, "203.0.113.9")
+    assert "locked for a while" in refused.content.decode()
+    assert "_auth_user_id" not in therapist.session
+    # Another user is not affected.
+    other = make_member(make_clinic(), first_name="Other")
+    assert _login_from(Client(), other.username, PASSWORD, "203.0.113.9").status_code == 302
+
+
+def test_the_username_lock_ends_with_the_lockout_time(pt: Any, settings: Any) -> None:
+    from axes.models import AccessAttempt
+
+    settings.LOGIN_USERNAME_FAILURE_LIMIT = 2
+    for address in ("198.51.100.1", "198.51.100.2"):
+        _login_from(Client(), pt.username, "guessing", address)
+    assert (
+        "locked for a while"
+        in _login_from(Client(), pt.username, PASSWORD, "203.0.113.9").content.decode()
+    )
+    AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME)
+    assert _login_from(Client(), pt.username, PASSWORD, "203.0.113.9").status_code == 302
