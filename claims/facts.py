@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.utils import timezone
 
@@ -797,12 +797,13 @@ def claims_context(
     claims_of: dict[int, list[_ClaimRow]] = defaultdict(list)
     # A date range (not __year__in, which the index cannot use): one range of the (patient, date
     # of service) index per patient, the year's claims for KX and the day's for §10.1.
-    for patient_id, *row in Claim.objects.filter(
+    year_claims: Iterable[tuple[Any, ...]] = Claim.objects.filter(
         patient__in=patients,
         date_of_service__gte=dt.date(min(days).year, 1, 1),
         date_of_service__lte=max(days),
-    ).values_list("patient_id", "pk", "date_of_service", "expected_amount", "payer_id", "status"):
-        claims_of[patient_id].append(_ClaimRow(*row))
+    ).values_list("patient_id", "pk", "date_of_service", "expected_amount", "payer_id", "status")
+    for patient_id, *claim_row in year_claims:
+        claims_of[patient_id].append(_ClaimRow(*claim_row))
     joins = _joined_claims(specs, claims_of)
     same_day_ids = {
         c.pk
@@ -855,16 +856,14 @@ class _BillingRecords:
 
 def _billing_records(specs: Sequence[ClaimSpec]) -> _BillingRecords:
     """The patients' and clinicians' fields a claim must carry (§11.1): two queries."""
-    patients = {
-        pk: PatientRecord(*fields)
-        for pk, *fields in Patient.objects.filter(
-            pk__in={s.patient_id for s in specs}
-        ).values_list(
-            "pk", "sex", "address_line1", "city", "state", "zip_code", "member_id",
-            "relationship", "subscriber_first_name", "subscriber_last_name",
-            "subscriber_date_of_birth",
-        )
-    }  # fmt: skip
+    rows: Iterable[tuple[Any, ...]] = Patient.objects.filter(
+        pk__in={s.patient_id for s in specs}
+    ).values_list(
+        "pk", "sex", "address_line1", "city", "state", "zip_code", "member_id",
+        "relationship", "subscriber_first_name", "subscriber_last_name",
+        "subscriber_date_of_birth",
+    )  # fmt: skip
+    patients = {pk: PatientRecord(*fields) for pk, *fields in rows}
     clinicians = {}
     wanted = {s.therapist_id for s in specs if s.therapist_id is not None}
     if wanted:

@@ -7,6 +7,7 @@ Everything here belongs to one clinic; read helpers take the clinic first
 from __future__ import annotations
 
 import datetime as dt
+from typing import Self, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from claims.submission.readiness import NO_CLAIM_KINDS
 from coding.models import BillingCode, Payer
 from ptclinic.append_only import (
     AppendOnlyHistoricalQuerySet,
+    AppendOnlyHistory,
     AppendOnlyModel,
     AppendOnlyQuerySetMixin,
 )
@@ -28,6 +30,7 @@ from ptclinic.models import Clinic, Membership
 from ptclinic.validators import validate_npi, validate_phone, validate_state, validate_zip
 
 MAX_MINUTES = 1440
+_Row = TypeVar("_Row", bound=models.Model)
 MAX_DIAGNOSES = 12
 MAX_POINTERS = 4
 
@@ -35,16 +38,16 @@ MAX_POINTERS = 4
 def audit_history() -> HistoricalRecords:
     """The kept history of a clinic record: rows only ever added (ptclinic/append_only.py)."""
     return HistoricalRecords(
-        bases=[AppendOnlyModel], historical_queryset=AppendOnlyHistoricalQuerySet
+        bases=[AppendOnlyHistory], historical_queryset=AppendOnlyHistoricalQuerySet
     )
 
 
-class ClinicScopedQuerySet(models.QuerySet):  # type: ignore[type-arg]
-    def for_clinic(self, clinic: Clinic | None) -> ClinicScopedQuerySet:
+class ClinicScopedQuerySet(models.QuerySet[_Row]):
+    def for_clinic(self, clinic: Clinic | None) -> Self:
         return self.filter(clinic=clinic)
 
 
-class PatientQuerySet(ClinicScopedQuerySet):
+class PatientQuerySet(ClinicScopedQuerySet["Patient"]):
     def search(self, q: str) -> PatientQuerySet:
         # A NUL byte is never typed, and PostgreSQL refuses it in a query (a 500).
         q = q.replace("\x00", "").strip()
@@ -283,7 +286,7 @@ class TherapyAmountUsed(models.Model):
         return f"{self.patient} {self.year}: ${self.amount}"
 
 
-class SessionQuerySet(ClinicScopedQuerySet):
+class SessionQuerySet(ClinicScopedQuerySet["TreatmentSession"]):
     def for_patient_before(self, patient: Patient, day: dt.date) -> SessionQuerySet:
         return self.filter(patient=patient, date_of_service__lt=day)
 
@@ -404,7 +407,7 @@ ERRORS_FIRST = Case(
 )
 
 
-class ClaimQuerySet(ClinicScopedQuerySet):
+class ClaimQuerySet(ClinicScopedQuerySet["Claim"]):
     def in_queue_order(self) -> ClaimQuerySet:
         return self.annotate(errors_first=ERRORS_FIRST).order_by(
             "errors_first", "date_of_service", "id"
@@ -662,7 +665,7 @@ class AccessKind(models.TextChoices):
     REMITTANCE = "remittance", "Remittance (835)"
 
 
-class AccessEventQuerySet(AppendOnlyQuerySetMixin, ClinicScopedQuerySet):
+class AccessEventQuerySet(AppendOnlyQuerySetMixin, ClinicScopedQuerySet["AccessEvent"]):
     pass
 
 
@@ -878,7 +881,7 @@ class PaymentOutcome(models.TextChoices):
     REVERSED = "reversed", "Reversed"
 
 
-class PaymentQuerySet(ClinicScopedQuerySet):
+class PaymentQuerySet(ClinicScopedQuerySet["ClaimPayment"]):
     def unmatched(self) -> PaymentQuerySet:
         """The worklist: payments not posted to any claim and not dismissed."""
         return self.filter(claim__isnull=True, dismissed_at__isnull=True)

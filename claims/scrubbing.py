@@ -77,9 +77,8 @@ class ClaimRow:
 
 
 def _claim_rows(claim_ids: Sequence[int]) -> list[ClaimRow]:
-    rows = [
-        ClaimRow(*values[:-1], therapist_id=values[-1])
-        for values in Claim.objects.filter(pk__in=claim_ids)
+    values = (
+        Claim.objects.filter(pk__in=claim_ids)
         .order_by("pk")
         .values_list(
             "pk",
@@ -94,6 +93,10 @@ def _claim_rows(claim_ids: Sequence[int]) -> list[ClaimRow]:
             "diagnoses",
             "therapist_id",
         )
+    )
+    rows = [
+        ClaimRow(pk, patient, payer, clinic, day, amount, errors, warns, cred, dx, therapist_id=pt)
+        for pk, patient, payer, clinic, day, amount, errors, warns, cred, dx, pt in values
     ]
     by_pk = {row.pk: row for row in rows}
     notes = (
@@ -109,12 +112,14 @@ def _claim_rows(claim_ids: Sequence[int]) -> list[ClaimRow]:
             "is_progress_report",
         )
     )
-    for claim_id, *note in notes:
-        by_pk[claim_id].notes.append(rules.VisitNote(*note))
+    for claim_id, necessity, subjective, objective, assessment, plan, progress in notes:
+        by_pk[claim_id].notes.append(
+            rules.VisitNote(necessity, subjective, objective, assessment, plan, progress)
+        )
     for claim_id, code, minutes, pta in (
         SessionService.objects.filter(session__claim__in=by_pk)
         .order_by("session__claim_id", "session_id", "position")
-        .values_list("session__claim_id", "billing_code_id", "minutes", "pta_minutes")
+        .values_list("session__claim_id", "billing_code__code", "minutes", "pta_minutes")
     ):
         by_pk[claim_id].documented.append(code)
         by_pk[claim_id].documented_minutes.append((code, minutes, pta))
@@ -123,7 +128,7 @@ def _claim_rows(claim_ids: Sequence[int]) -> list[ClaimRow]:
         .order_by("claim_id", "position")  # not "claim": that would join to sort by its date
         .values_list(
             "claim_id",
-            "billing_code_id",
+            "billing_code__code",  # the key itself, no join (django-stubs types _id as an int)
             "units",
             "modifiers",
             "minutes",
@@ -294,7 +299,7 @@ def _store(
         Claim.objects.filter(pk__in=pks).update(
             open_errors=errors, open_warnings=warnings, **version
         )
-    Claim.history.bulk_history_create(  # type: ignore[attr-defined]
+    Claim.history.bulk_history_create(
         changed, update=True, default_change_reason=reason, default_user=user
     )
     for flag in ClaimFlag.objects.filter(pk__in=to_remove):

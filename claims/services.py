@@ -244,7 +244,7 @@ def _write_claim(claim: Claim, data: SessionInput, result: SessionDraft, *, reas
     claim.expected_amount = draft.total
     claim.expected_is_estimate = draft.is_estimate
     claim.total_charge = draft.total_charge
-    claim._change_reason = reason  # type: ignore[attr-defined]  (kept by simple-history)
+    claim._change_reason = reason  # type: ignore[attr-defined]  # simple-history reads it
     claim.full_clean()
     claim.save()
     claim.lines.all().delete()

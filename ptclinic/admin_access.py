@@ -64,7 +64,7 @@ class ClinicRecordAccess(admin.ModelAdmin):  # type: ignore[type-arg]  # mixed i
         value: Any = obj
         for part in self.clinic_path.split("__"):
             value = getattr(value, part, None)
-        return value
+        return None if value is None else int(value)
 
     def _mine(self, request: HttpRequest, obj: Model | None) -> bool:
         clinics = _clinics(request)
@@ -103,7 +103,7 @@ class ClinicRecordAccess(admin.ModelAdmin):  # type: ignore[type-arg]  # mixed i
 
     def history_view(self, request: HttpRequest, object_id: str, *args: Any, **kw: Any) -> Any:
         self._in_scope(request, object_id)
-        return super().history_view(request, object_id, *args, **kw)  # type: ignore[misc]  # simple-history's view, mixed in after this class
+        return super().history_view(request, object_id, *args, **kw)
 
     def history_form_view(self, request: HttpRequest, object_id: str, *args: Any, **kw: Any) -> Any:
         self._in_scope(request, object_id)

@@ -27,14 +27,18 @@ class AppendOnlyError(RuntimeError):
     """An attempt to change or delete a row of an append-only table."""
 
 
+def _refusal(rows: Any) -> AppendOnlyError:
+    return AppendOnlyError(REFUSAL.format(table=rows.model._meta.db_table))
+
+
 class AppendOnlyQuerySetMixin:
-    model: type[models.Model]
+    """Mixed into a queryset: no ``update()`` or ``delete()``."""
 
     def update(self, **kwargs: Any) -> int:
-        raise AppendOnlyError(REFUSAL.format(table=self.model._meta.db_table))
+        raise _refusal(self)
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError(REFUSAL.format(table=self.model._meta.db_table))
+        raise _refusal(self)
 
 
 class AppendOnlyQuerySet(AppendOnlyQuerySetMixin, models.QuerySet[Any]):
@@ -46,10 +50,7 @@ class AppendOnlyHistoricalQuerySet(AppendOnlyQuerySetMixin, HistoricalQuerySet):
 
 
 class AppendOnlyModel(models.Model):
-    """A row that is saved once and then only read. (The historical models django-simple-history
-    builds on this base take its manager too.)"""
-
-    objects = AppendOnlyQuerySet.as_manager()
+    """A row that is saved once and then only read."""
 
     class Meta:
         abstract = True
@@ -61,6 +62,16 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError(REFUSAL.format(table=self._meta.db_table))
+
+
+class AppendOnlyHistory(AppendOnlyModel):
+    """The base of the history models django-simple-history builds (``bases=``): their manager
+    refuses updates and deletes too."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
 
 
 def _trigger_sql(table: str) -> str:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -126,7 +128,7 @@ class Credential(models.TextChoices):
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
-    def for_user(self, user: object) -> MembershipQuerySet:
+    def for_user(self, user: Any) -> MembershipQuerySet:
         return self.filter(user=user, active=True).select_related("clinic")
 
     def therapists(self) -> MembershipQuerySet:

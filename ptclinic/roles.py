@@ -66,7 +66,8 @@ def clinic_required(view: View) -> View:
 
 
 def therapist_membership(request: HttpRequest) -> Membership | None:
-    for membership in getattr(request, "clinic_memberships", []):
+    memberships: list[Membership] = getattr(request, "clinic_memberships", [])
+    for membership in memberships:
         if membership.role == Role.THERAPIST:
             return membership
     return None

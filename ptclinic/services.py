@@ -89,11 +89,7 @@ def clinic_update_billing(*, clinic: Clinic, **fields: Any) -> Clinic:
         setattr(clinic, name, value)
     clinic.full_clean()
     clinic.save()
-    open_claims = list(
-        Claim.objects.for_clinic(clinic)
-        .open()  # type: ignore[attr-defined]  # claims/models.py: for_clinic() returns the base queryset
-        .values_list("pk", flat=True)
-    )
+    open_claims = list(Claim.objects.for_clinic(clinic).open().values_list("pk", flat=True))
     if open_claims:
         claims_scrub(open_claims, reason="Re-scrubbed after the clinic's billing details changed")
     return clinic
@@ -126,8 +122,8 @@ def charge_set(*, clinic: Clinic, code: str, effective: dt.date, charge: Decimal
     entry.save()
     affected = list(
         Claim.objects.for_clinic(clinic)
-        .open()  # type: ignore[attr-defined]  # claims/models.py: for_clinic() returns the base queryset
-        .filter(date_of_service__gte=effective, lines__billing_code_id=code)
+        .open()
+        .filter(date_of_service__gte=effective, lines__billing_code__code=code)
         .distinct()
     )
     for claim in affected:

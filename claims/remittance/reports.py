@@ -377,7 +377,7 @@ def first_pass_by_month(*, clinic: Clinic, start: dt.date, end: dt.date) -> list
         .values("month")
         .annotate(
             decided=Count("claim", distinct=True),
-            clean=Count("claim", distinct=True, filter=~Q(Exists(troubled))),
+            clean_claims=Count("claim", distinct=True, filter=~Q(Exists(troubled))),
         )
     )
     rejected_only = (
@@ -393,9 +393,9 @@ def first_pass_by_month(*, clinic: Clinic, start: dt.date, end: dt.date) -> list
     )
     months: dict[dt.date, list[int]] = {}
     for row in paid:
-        months[_as_date(row["month"])] = [row["decided"], row["clean"]]
-    for row in rejected_only:
-        months.setdefault(_as_date(row["month"]), [0, 0])[0] += row["decided"]
+        months[_as_date(row["month"])] = [row["decided"], row["clean_claims"]]
+    for rejected in rejected_only:
+        months.setdefault(_as_date(rejected["month"]), [0, 0])[0] += rejected["decided"]
     return [MonthRate(m, decided, clean) for m, (decided, clean) in sorted(months.items())]
 
 

@@ -122,7 +122,7 @@ def batch_create(
             before = claim.status
             claim.status = lifecycle.status_after_sending(claim.frequency_code)
             claim.version += 1
-            claim._change_reason = f"Sent in 837P file {file.pk}"  # type: ignore[attr-defined]
+            claim._change_reason = f"Sent in 837P file {file.pk}"  # type: ignore[attr-defined]  # simple_history reads it at save()
             claim.save()
             claim_event_record(
                 claim=claim, before=before, user=user, note=f"Batch {batch.pk}", batch_file=file

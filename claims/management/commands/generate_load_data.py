@@ -106,6 +106,12 @@ class _Computed:
     kx_lines: tuple[_Line, ...]  # the same lines with KX
 
 
+def _column(field: Any) -> str:
+    """A concrete field's column (always set on a concrete field; the stubs allow None)."""
+    column: str = field.column
+    return column
+
+
 class _Engines:
     """The real pipeline (`claims.pipeline.draft_claim`) over code tables read once, with one
     result per distinct input. Units, modifiers and amounts do not depend on the patient here
@@ -228,7 +234,7 @@ class _Writer:
         if rows and len(rows[0]) != len(fields):
             raise CommandError(f"{model.__name__}: {len(rows[0])} values for {len(fields)} columns")
         if self.copy:
-            names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+            names = ", ".join(connection.ops.quote_name(_column(f)) for f in fields)
             table = connection.ops.quote_name(model._meta.db_table)
             with (
                 connection.cursor() as cursor,

@@ -69,6 +69,7 @@ def preview(document: Any) -> DraftClaim:
         raise CommandError(f"unknown field(s): {', '.join(unknown)}")
     ref = ReferenceFacts.current()
     day = _date(document, "date_of_service", required=True)
+    assert day is not None  # required=True: a missing date was a CommandError
     payer = _payer(ref, document.get("payer"), day)
     clinician = document.get("clinician", "PT")
     if clinician not in ("PT", "PTA"):
