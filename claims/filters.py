@@ -74,6 +74,7 @@ class ClaimReviewFilter(django_filters.FilterSet):
         if "status" not in data:
             data["status"] = DEFAULT_STATUS
         super().__init__(data, *args, **kwargs)
+        self.filters["payer"].queryset = Payer.objects.for_clinic(clinic).order_by("name")
         therapist = self.filters["therapist"]
         therapist.queryset = (
             Membership.objects.filter(clinic=clinic, role=Role.THERAPIST)

@@ -101,13 +101,19 @@ class PayerRules:
 def payers_with_rules(day: dt.date, clinic: Any = None) -> list[PayerRules]:
     """Every payer the clinic bills (the shared ones and its own; real ones first) with the
     rules in force on ``day`` and every dated row of its rules, oldest first (two queries)."""
-    payers = Payer.objects.for_clinic(clinic).annotate(
-        is_demo_plan=ExpressionWrapper(
-            Q(name__istartswith="demo ") | Q(notes__istartswith="demo plan"),
-            output_field=BooleanField(),
-        ),
-        has_demo_fees=Exists(FeeScheduleEntry.objects.filter(payer=OuterRef("pk"), is_demo=True)),
-    ).order_by("is_demo_plan", "name")
+    payers = (
+        Payer.objects.for_clinic(clinic)
+        .annotate(
+            is_demo_plan=ExpressionWrapper(
+                Q(name__istartswith="demo ") | Q(notes__istartswith="demo plan"),
+                output_field=BooleanField(),
+            ),
+            has_demo_fees=Exists(
+                FeeScheduleEntry.objects.filter(payer=OuterRef("pk"), is_demo=True)
+            ),
+        )
+        .order_by("is_demo_plan", "name")
+    )
     dated: dict[int, list[PayerRule]] = defaultdict(list)
     for rule in PayerRule.objects.order_by("payer_id", "effective"):
         dated[rule.payer_id].append(rule)
