@@ -1,4 +1,4 @@
-"""Who may do what in the Django admin: two kinds of admin (docs/billing-rules.md §13).
+"""Who may do what in the Django admin: two kinds of admin (README, "What each role does").
 
 - The platform admin (Django staff) keeps what every clinic shares: the code tables, the shared
   payers and their rules, the CMS files, the clinics. They may read the shared tables' history.
