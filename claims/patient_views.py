@@ -32,7 +32,7 @@ from claims.patient_forms import (
     TherapyUsedForm,
     UnitsFormSet,
 )
-from claims.services import access_record
+from claims.services import access_record, access_record_many
 from ptclinic.models import Credential, Role
 from ptclinic.roles import role_required, therapist_membership
 
@@ -83,7 +83,16 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    rows = [(p, services.plan_state(services.plan_shown(p.plan_list, today), today)) for p in page]
+    rows = [
+        (p, services.plan_state(services.plan_shown(p.plan_list, today), today))  # type: ignore[attr-defined]  # plan_list: the Prefetch's to_attr above
+        for p in page
+    ]
+    access_record_many(
+        clinic=request.clinic,  # type: ignore[attr-defined]
+        user=request.user,
+        rows=((AccessKind.PATIENT, p.pk, p.pk) for p in page),
+        path=request.get_full_path(),
+    )
     template = _partial(request, "claims/patient_list.html", "patient-table")
     return render(request, template, {"q": q, "page": page, "rows": rows})
 
@@ -115,10 +124,8 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 
     sessions = patient.sessions.select_related("therapist__user", "claim")[:RECENT_SESSIONS]
     next_visit = services.next_visit_facts(patient, today)
-    authorizations = list(
-        patient.authorizations.select_related("payer").prefetch_related("units")  # type: ignore[attr-defined]
-    )
-    used = {u.year: u for u in patient.therapy_used.all()}  # type: ignore[attr-defined]
+    authorizations = list(patient.authorizations.select_related("payer").prefetch_related("units"))
+    used = {u.year: u for u in patient.therapy_used.all()}
     context = {
         "patient": patient,
         "age": today.year

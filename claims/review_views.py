@@ -69,7 +69,7 @@ def _claims(request: HttpRequest) -> Any:
 
 def _wants_partial(request: HttpRequest) -> bool:
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request
 
 
 # ---- /review/ -------------------------------------------------------------------------------
@@ -133,7 +133,14 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     can_bulk_approve = claim_filter.form.data.get("status") in ("", ClaimStatus.NEEDS_REVIEW)
     table = ReviewQueueTable(claim_filter.qs, exclude=() if can_bulk_approve else ("select",))
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
-    table.authorization_lines = authorization_lines([row.record for row in table.paginated_rows])
+    shown = [row.record for row in table.paginated_rows]
+    table.authorization_lines = authorization_lines(shown)
+    services.access_record_many(
+        clinic=clinic,
+        user=request.user,
+        rows=((AccessKind.CLAIM, c.pk, c.patient_id) for c in shown),
+        path=request.get_full_path(),
+    )
     export_params = request.GET.copy()
     for key in ("page", "sort", "status"):
         export_params.pop(key, None)
@@ -240,6 +247,17 @@ def review_export(request: HttpRequest) -> StreamingHttpResponse:
         .order_by("date_of_service", "id"),
         clinic=request.clinic,  # type: ignore[attr-defined]
     ).qs
+    # Every claim in the file holds a patient's name, member id and diagnoses: logged up front
+    # (the file streams), in one INSERT.
+    services.access_record_many(
+        clinic=request.clinic,  # type: ignore[attr-defined]
+        user=request.user,
+        rows=(
+            (AccessKind.CLAIM, pk, patient_id)
+            for pk, patient_id in claims.order_by().values_list("pk", "patient_id")
+        ),
+        path=request.get_full_path(),
+    )
     writer = csv.writer(_Echo())
     rows = (writer.writerow(row) for row in _csv_rows(claims.iterator(chunk_size=500)))
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
@@ -294,12 +312,13 @@ class TimelineEntry:
 
 
 def _claim_or_404(request: HttpRequest, claim_id: int) -> Claim:
-    return get_object_or_404(
+    claim: Claim = get_object_or_404(
         _claims(request)
         .select_related("patient", "payer", "therapist__user", "decided_by")
         .prefetch_related("sessions__therapist__user"),
         pk=claim_id,
     )
+    return claim
 
 
 def _detail(
@@ -312,11 +331,9 @@ def _detail(
     ("approve", "return", "flag-<id>", "line-<id>"), so the page shows it as sent."""
     forms = forms or {}
     initial = {"version": claim.version}
-    lines = list(
-        claim.lines.select_related("billing_code").order_by("position")  # type: ignore[attr-defined]
-    )
+    lines = list(claim.lines.select_related("billing_code").order_by("position"))
     flags = sorted(
-        claim.flags.select_related("resolved_by"),  # type: ignore[attr-defined]
+        claim.flags.select_related("resolved_by"),
         key=lambda f: (f.status != FlagStatus.OPEN, f.severity != "error", f.rule_id),
     )
     diagnoses = claim.diagnoses
@@ -561,11 +578,11 @@ def _who(record: Any) -> str:
     user = record.history_user
     if user is None:
         return "System"
-    return user.get_full_name() or user.get_username()
+    return str(user.get_full_name() or user.get_username())
 
 
 def _shown(model: type[models.Model], name: str, value: Any) -> str:
-    model_field = model._meta.get_field(name)
+    model_field: Any = model._meta.get_field(name)  # a concrete field: history diffs name no rels
     if value is None or value == "" or value == []:
         return "—"
     if model_field.choices:
@@ -580,7 +597,7 @@ def _changes(model: type[models.Model], new: Any, old: Any) -> list[Change]:
     delta = new.diff_against(old, excluded_fields=HIDDEN[model])
     changes = []
     for change in delta.changes:
-        model_field = model._meta.get_field(change.field)
+        model_field: Any = model._meta.get_field(change.field)  # a concrete field (see _shown)
         label = str(model_field.verbose_name)
         if model_field.is_relation:
             changes.append(Change(label, "", "changed"))
@@ -648,7 +665,10 @@ def _collapse_rebuilds(records: list[tuple[type[models.Model], Any, Any]]) -> li
         for m, r, _ in records
         if m is ClaimLine and r.history_type == "+"
     }
-    flag_key = lambda r: (r.rule_id, r.line_code)  # noqa: E731
+
+    def flag_key(r: Any) -> tuple[str, str]:
+        return (r.rule_id, r.line_code)
+
     gone_flags = {flag_key(r) for m, r, _ in records if m is ClaimFlag and r.history_type == "-"}
     new_flags = {flag_key(r) for m, r, _ in records if m is ClaimFlag and r.history_type == "+"}
     kept_flags = gone_flags & new_flags
@@ -672,9 +692,9 @@ def _timeline(claim: Claim) -> list[TimelineEntry]:
     """The history of the claim, its lines and its flags, newest first; the records one person
     made in one go (one request) form one entry. Three queries, whatever the length."""
     sources: list[tuple[type[models.Model], Any]] = [
-        (Claim, claim.history.all()),  # type: ignore[attr-defined]
-        (ClaimLine, ClaimLine.history.filter(claim_id=claim.pk)),  # type: ignore[attr-defined]
-        (ClaimFlag, ClaimFlag.history.filter(claim_id=claim.pk)),  # type: ignore[attr-defined]
+        (Claim, claim.history.all()),
+        (ClaimLine, ClaimLine.history.filter(claim_id=claim.pk)),
+        (ClaimFlag, ClaimFlag.history.filter(claim_id=claim.pk)),
     ]
     records: list[tuple[type[models.Model], Any, Any]] = []
     for model, history in sources:

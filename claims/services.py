@@ -9,7 +9,7 @@ the therapist sees is what is saved and what the reviewer sees. Writes are keywo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -724,6 +724,27 @@ def claims_bulk_approve(*, clinic: Clinic, user: Any, claim_ids: Sequence[int]) 
         approved += 1
     # Anything asked for and not approved was skipped: decided, with errors, or not found.
     return approved, len(set(claim_ids)) - approved
+
+
+def access_record_many(
+    *, clinic: Clinic, user: Any, rows: Iterable[tuple[str, int, int]], path: str
+) -> int:
+    """Note that `user` saw a list showing these records: one access row per (kind, record id,
+    patient id), in one INSERT (list, search and export pages; the audit trail). Returns the
+    number of rows written."""
+    events = [
+        AccessEvent(
+            clinic=clinic,
+            user=user,
+            patient_id=patient_id,
+            kind=kind,
+            object_id=object_id,
+            path=path[:300],
+        )
+        for kind, object_id, patient_id in dict.fromkeys(rows)
+    ]
+    AccessEvent.objects.bulk_create(events)
+    return len(events)
 
 
 def access_record(

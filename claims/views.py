@@ -1,4 +1,5 @@
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +14,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from claims.forms import SessionEntry, session_as_data
 from claims.models import AccessEvent, AccessKind, ClaimStatus, Patient, TreatmentSession
-from claims.services import access_record, claim_create_from_session, claim_resubmit
+from claims.services import (
+    access_record,
+    access_record_many,
+    claim_create_from_session,
+    claim_resubmit,
+)
 from coding.models import BillingCode
 from ptclinic.models import Membership, Role
 from ptclinic.roles import role_required, therapist_membership
@@ -56,7 +62,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
     _check_patient_in_clinic(request)
     me = _me(request)
     if request.method == "GET":
-        initial = {
+        initial: dict[str, Any] = {
             "date_of_service": timezone.localdate(),
             "patient": request.GET.get("patient") or None,
             "submission_token": uuid.uuid4().hex,
@@ -199,6 +205,12 @@ def session_list(request: HttpRequest) -> HttpResponse:
     if status in ClaimStatus.values:
         sessions = sessions.filter(claim__status=status)
     page = Paginator(sessions, 25).get_page(request.GET.get("page"))
+    access_record_many(
+        clinic=request.clinic,  # type: ignore[attr-defined]
+        user=request.user,
+        rows=((AccessKind.SESSION, s.pk, s.patient_id) for s in page),
+        path=request.get_full_path(),
+    )
     template = "claims/session_list.html"
     if request.htmx and not request.htmx.history_restore_request:  # type: ignore[attr-defined]
         template += "#session-table"
@@ -255,6 +267,12 @@ def session_patient_options(request: HttpRequest) -> HttpResponse:
         .filter(active=True)
         .search(q)
         .select_related("primary_payer")[:50]
+    )
+    access_record_many(
+        clinic=request.clinic,  # type: ignore[attr-defined]
+        user=request.user,
+        rows=((AccessKind.PATIENT, p.pk, p.pk) for p in patients),
+        path=request.get_full_path(),
     )
     return render(
         request,

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims import lifecycle, services
-from claims.models import BatchFile, Claim, ClaimBatch
+from claims.models import AccessKind, BatchFile, Claim, ClaimBatch
 from claims.submission.cms1500 import render_cms1500
 from claims.submission.collect import billing_provider, collect, setup_problems
 from claims.submission.services import (
@@ -107,17 +107,24 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         .select_related("created_by")
         .annotate(files_count=Count("files"))[:50]
     )
+    shown = list(waiting.order_by("payer__name", "date_of_service", "pk")[:PREVIEW_LIMIT])
+    services.access_record_many(
+        clinic=clinic,
+        user=request.user,
+        rows=((AccessKind.CLAIM, c.pk, c.patient_id) for c in shown),
+        path=request.get_full_path(),
+    )
     return render(
         request,
         "claims/submission/batch_list.html",
         {
-            "waiting": waiting.order_by("payer__name", "date_of_service", "pk")[:PREVIEW_LIMIT],
+            "waiting": shown,
             "waiting_total": total,
             "waiting_charge": (
                 waiting.aggregate(s=Sum("total_charge"))["s"] or Decimal(0)
             ).quantize(Decimal("0.01")),
             "limit": PREVIEW_LIMIT,
-            "payers": Payer.objects.for_clinic(request.clinic).order_by("name"),
+            "payers": Payer.objects.for_clinic(clinic).order_by("name"),
             "chosen_payer": request.GET.get("payer", ""),
             "date_from": request.GET.get("from", ""),
             "date_to": request.GET.get("to", ""),
