@@ -58,7 +58,7 @@ def flag_badges(errors: int, warnings: int) -> SafeString:
 def status_badge(claim: Claim) -> SafeString:
     return format_html(
         '<span class="badge {}" data-testid="claim-status">{}</span>',
-        STATUS_BADGE.get(claim.status, "text-bg-secondary"),
+        STATUS_BADGE.get(ClaimStatus(claim.status), "text-bg-secondary"),
         claim.get_status_display(),
     )
 

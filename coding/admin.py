@@ -68,7 +68,10 @@ class CodeTableAdmin(SimpleHistoryAdmin, CodeTableAccess):
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
     ) -> HttpResponse:
         self._check_ids(object_id, version_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        response: HttpResponse = super().history_form_view(
+            request, object_id, version_id, extra_context
+        )
+        return response
 
 
 class ImportExportCodeTableAdmin(CheckedImportMixin, ImportExportModelAdmin, CodeTableAdmin):
@@ -89,7 +92,8 @@ class ImportExportCodeTableAdmin(CheckedImportMixin, ImportExportModelAdmin, Cod
 
     def export_action(self, request: HttpRequest) -> HttpResponse:
         try:
-            return super().export_action(request)
+            response: HttpResponse = super().export_action(request)
+            return response
         except IncorrectLookupParameters:
             # The changelist's filters as a URL carries them; one it cannot apply (edited by
             # hand) was a 500 in django-import-export. The changelist's own answer: start over.
@@ -283,7 +287,7 @@ class PayerAdmin(PayerScope, CodeTableAdmin):
     inlines = [PayerRuleInline]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field: Any = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "clinic" and not is_platform_admin(request.user):
             # A clinic admin's payer is one of their clinics': never a shared one.
             field.queryset = field.queryset.filter(pk__in=admin_clinics(request))
@@ -312,7 +316,7 @@ class PayerRuleAdmin(PayerScope, CodeTableAdmin):
     payer_path = "payer"
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field: Any = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "payer" and not is_platform_admin(request.user):
             # A clinic admin sets the rules of their own payers only.
             field.queryset = field.queryset.filter(clinic__in=admin_clinics(request))

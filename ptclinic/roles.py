@@ -5,11 +5,12 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from ptclinic.models import Membership, Role
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]  # a page or a streamed file
 
 
 def has_role(request: HttpRequest, *roles: str) -> bool:
@@ -43,7 +44,7 @@ def role_required(*roles: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.clinic is None or not has_role(request, *roles):  # type: ignore[attr-defined]
                 raise PermissionDenied("Your role in this clinic does not allow this page.")
             return view(request, *args, **kwargs)
@@ -57,7 +58,7 @@ def clinic_required(view: View) -> View:
     """Deny (403) a user who belongs to no clinic: there is no data they may see."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.clinic is None:  # type: ignore[attr-defined]
             raise PermissionDenied("You are not a member of any clinic.")
         return view(request, *args, **kwargs)

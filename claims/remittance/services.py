@@ -382,7 +382,9 @@ def _post(
     if doc.payer_claim_number and doc.status_code != era.REVERSAL_CODE:
         claim.payer_claim_number = doc.payer_claim_number[:50]
     claim.version += 1
-    claim._change_reason = f"Payment posted ({row.get_outcome_display().lower()})"  # type: ignore[attr-defined]
+    claim._change_reason = (  # type: ignore[attr-defined]  # simple_history reads it at save()
+        f"Payment posted ({row.get_outcome_display().lower()})"
+    )
     claim.save()
     claim_event_record(
         claim=claim,

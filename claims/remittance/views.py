@@ -115,7 +115,7 @@ def remittance_detail(request: HttpRequest, remittance_id: int) -> HttpResponse:
     clinic = request.clinic  # type: ignore[attr-defined]
     upload = get_object_or_404(RemittanceFile.objects.for_clinic(clinic), pk=remittance_id)
     remittance_access_record(upload=upload, user=request.user, path=request.get_full_path())
-    remittances = list(upload.remittances.select_related("payer"))  # type: ignore[attr-defined]
+    remittances = list(upload.remittances.select_related("payer"))
     payments = (
         ClaimPayment.objects.filter(remittance__file=upload)
         .select_related("claim__patient", "remittance")
@@ -173,7 +173,7 @@ def payment_match_view(request: HttpRequest, payment_id: int) -> HttpResponse:
                 messages.success(request, f"The payment is posted to claim #{claim.pk}.")
     else:
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(e) for e in errors))
     return redirect("remittance-worklist")
 
 

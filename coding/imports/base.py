@@ -35,7 +35,7 @@ from coding import refcache
 from coding.models import ImportKind, ImportRecord
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 Action = Literal["add", "update", "unchanged", "skip"]
 ACTIONS: tuple[Action, ...] = ("add", "update", "unchanged", "skip")
@@ -143,7 +143,7 @@ def import_run(
     effective: dt.date,
     file_name: str,
     sha256: str,
-    user: AbstractBaseUser | AnonymousUser | None,
+    user: User | AnonymousUser | None,
     dry_run: bool = False,
 ) -> ImportPlan:
     """Plan the file; unless it has errors or this is a dry run, write it with its
