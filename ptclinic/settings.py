@@ -237,6 +237,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # CSV imports of code tables: all rows or none.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# The largest file a code table's CSV import takes, in bytes (coding/admin_import_checks.py).
+CODE_IMPORT_MAX_BYTES = int(os.environ.get("CODE_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 
 # Why a claim changed can be a reviewer's whole comment: keep it in full in the history.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

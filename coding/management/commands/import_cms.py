@@ -2,23 +2,27 @@
 file (PFS RVUs, GPCIs, MUEs, PTP edits, ICD-10-CM) through `coding.imports`. Prints the plan;
 with errors nothing is written and the command fails."""
 
+import argparse
 import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
-from coding.imports.base import ImportPlan, decode_lines, import_run, sha256_hex
+from coding.imports.base import ImportPlan
+from coding.imports.files import UnreadableFile, plan_file
 from coding.imports.registry import IMPORTERS, importer_for
 
 SHOWN = 50
+ERRORS_SHOWN = 5
 
 
 def _date(text: str) -> dt.date:
+    # argparse's own error (a CommandError raised while parsing escaped as a traceback).
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"--effective {text!r} is not a date like 2026-07-01") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-07-01") from None
 
 
 def report(out: OutputWrapper, plan: ImportPlan, *, dry_run: bool, verbosity: int = 1) -> None:
@@ -51,26 +55,41 @@ def run(
     qualifying_apm: bool = False,
     verbosity: int = 1,
 ) -> ImportPlan:
+    # Each refusal is one CommandError: one line on stderr, no traceback, nothing written.
+    if file.is_dir():
+        raise CommandError(f"{file} is a folder; give the file in it")
     if not file.is_file():
-        raise CommandError(f"{file}: no such file")
+        raise CommandError(f"{file}: no such file" if not file.exists() else f"{file}: not a file")
     try:
         importer = importer_for(kind, qualifying_apm=qualifying_apm)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    data = file.read_bytes()
-    plan = import_run(
-        importer=importer,
-        lines=decode_lines(data),
-        release=release,
-        effective=effective,
-        file_name=file.name,
-        sha256=sha256_hex(data),
-        user=None,
-        dry_run=dry_run,
-    )
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{file} cannot be read: {exc.strerror or exc}") from None
+    try:
+        plan = plan_file(
+            importer=importer,
+            data=data,
+            release=release,
+            effective=effective,
+            file_name=file.name,
+            user=None,
+            dry_run=dry_run,
+        )
+    except UnreadableFile as exc:
+        raise CommandError(f"Nothing loaded: {exc}") from None
     report(command.stdout, plan, dry_run=dry_run, verbosity=verbosity)
     if plan.errors:
-        raise CommandError("Nothing loaded; fix these rows first:\n  " + "\n  ".join(plan.errors))
+        # One line however many rows are wrong: the first few, and -v 2 for every one.
+        if verbosity > 1:
+            for error in plan.errors:
+                command.stderr.write(f"  {error}")
+        shown = "; ".join(plan.errors[:ERRORS_SHOWN])
+        more = len(plan.errors) - ERRORS_SHOWN
+        rest = f"; and {more} more (-v 2 lists them all)" if more > 0 else ""
+        raise CommandError(f"Nothing loaded; fix the file first: {shown}{rest}")
     return plan
 
 
