@@ -11,10 +11,12 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ptclinic.admin_access import ClinicRecordAccess, ParentDecidesInline, admin_clinics
 from ptclinic.models import Clinic, Membership
 from ptclinic.roles import is_platform_admin
+from ptclinic.two_factor import two_factor_reset
 
 User = get_user_model()
 
@@ -129,15 +131,41 @@ class ClinicUserAdmin(UserAdmin):  # type: ignore[type-arg]  # django-stubs: gen
     )
     readonly_fields = ("last_login", "date_joined")
     inlines = [UserMembershipInline]
+    list_display = ("username", "email", "first_name", "last_name", "is_staff", "two_factor_on")
+    actions = ["reset_two_factor"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        users = super().get_queryset(request)
+        users: QuerySet[Any] = (
+            super()
+            .get_queryset(request)
+            .annotate(
+                has_authenticator=Exists(
+                    TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+                )
+            )
+        )
         if is_platform_admin(request.user):
             return users
         members = Membership.objects.filter(user=OuterRef("pk"), clinic__in=admin_clinics(request))
         anywhere = Membership.objects.filter(user=OuterRef("pk"))
         # Their clinics' members, and a user just made who has no clinic yet (not staff).
         return users.filter(Exists(members) | (~Exists(anywhere) & Q(is_staff=False)))
+
+    @admin.display(boolean=True, description="Two-factor", ordering="has_authenticator")
+    def two_factor_on(self, user: Any) -> bool:
+        return bool(user.has_authenticator)
+
+    @admin.action(description="Reset two-factor login (lost phone and recovery codes)")
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        users = [u for u in queryset if self.has_change_permission(request, u)]
+        skipped = queryset.count() - len(users)
+        two_factor_reset(users)
+        self.message_user(
+            request,
+            f"Two-factor login reset for {len(users)} user(s): at their next login, owners and "
+            "admins set up an authenticator again."
+            + (f" {skipped} not yours to change were left alone." if skipped else ""),
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = tuple(super().get_readonly_fields(request, obj))

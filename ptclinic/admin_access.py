@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
 
@@ -98,7 +99,11 @@ class ClinicRecordAccess(admin.ModelAdmin):  # type: ignore[type-arg]  # mixed i
         check_ids = getattr(self, "_check_ids", None)  # the code tables' id checks, if mixed in
         if check_ids is not None:
             check_ids(object_id)
-        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+        try:
+            found = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):  # not an id of this table at all
+            found = False
+        if not found:
             raise Http404("No such record.")
 
     def history_view(self, request: HttpRequest, object_id: str, *args: Any, **kw: Any) -> Any:
@@ -180,14 +185,20 @@ class PlatformOnlyAccess(admin.ModelAdmin):  # type: ignore[type-arg]  # mixed i
 
 
 #: The apps whose admins are another package's: the platform admin's (PlatformOnlyAccess).
-PLATFORM_APPS = frozenset({"axes", "otp_totp", "otp_static", "otp_email", "otp_hotp"})
+PLATFORM_APPS = frozenset({"axes"})
+#: Apps whose admins are not shown at all: django-otp's device pages would show people's
+#: two-factor secrets (a QR code of the key); a user's two-factor login is reset from the
+#: user's page instead (ptclinic.admin.ClinicUserAdmin).
+HIDDEN_APPS = frozenset({"otp_totp", "otp_static", "otp_email", "otp_hotp"})
 
 
 def adopt_package_admins(site: admin.AdminSite) -> None:
     """Give other packages' model admins our permissions (after every admin module loaded):
     theirs ask for Django's per-model permissions, which nobody here is given."""
     for model, model_admin in list(site._registry.items()):
-        if model._meta.app_label in PLATFORM_APPS and not isinstance(
+        if model._meta.app_label in HIDDEN_APPS:
+            site.unregister(model)
+        elif model._meta.app_label in PLATFORM_APPS and not isinstance(
             model_admin, PlatformOnlyAccess
         ):
             cls = type(model_admin)

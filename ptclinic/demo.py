@@ -12,10 +12,18 @@ from ptclinic.services import (
     membership_ensure,
     user_ensure,
 )
+from ptclinic.two_factor import authenticator_ensure
 
 DEMO_PASSWORD = "ptclinic-demo"
 DEMO_CLINIC = "Riverbend Physical Therapy (demo)"
 OTHER_DEMO_CLINIC = "Summit Rehab (demo)"
+
+# The demo's two-factor secret, published like its password (both refused with DEBUG off):
+# base 32 "OB2G G3DJ NZUW GLLE MVWW 6LJS MZQS 223F", for an authenticator app, or `manage.py
+# demo_code` prints the code it shows now.
+DEMO_TOTP_KEY = b"ptclinic-demo-2fa-ke".hex()
+# The demo users whose role must sign in with two factors (ptclinic.two_factor).
+DEMO_TWO_FACTOR_USERS = ("demo-owner", "demo-admin", "demo-clinic-admin")
 
 DEMO_USERS_HELP = (
     ("demo-pt", "Dana Reyes, PT — enters treatment sessions"),
@@ -72,12 +80,15 @@ def seed() -> list[str]:
     membership_ensure(user=owner, clinic=other, role=Role.OWNER)
     membership_ensure(user=admin, clinic=clinic, role=Role.ADMIN)
     membership_ensure(user=clinic_admin, clinic=clinic, role=Role.ADMIN)
+    for user in (owner, admin, clinic_admin):
+        authenticator_ensure(user, DEMO_TOTP_KEY)
     from claims.demo import seed_clinic  # the clinical demo data builds on the users above
 
     clinical = seed_clinic(clinic=clinic, pt=pt_member, pta=pta_member, owner=owner)
     return [
         f"Clinics: {clinic.name}; {other.name}",
         "Users: " + ", ".join(u for u, _ in DEMO_USERS_HELP),
+        "Two-factor code for " + ", ".join(DEMO_TWO_FACTOR_USERS) + ": manage.py demo_code",
         *clinical,
     ]
 

@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from ptclinic import views
+from ptclinic import two_factor_views, views
 from ptclinic.forms import LoginForm
+from ptclinic.two_factor import two_factor_exempt
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,7 +22,12 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Log-out works before the second factor is given (the code page offers it).
+    path(
+        "accounts/logout/",
+        two_factor_exempt(auth_views.LogoutView.as_view()),
+        name="logout",
+    ),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(),
@@ -32,6 +38,15 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/two-factor/", two_factor_views.account, name="two-factor"),
+    path("accounts/two-factor/code/", two_factor_views.verify, name="two-factor-verify"),
+    path("accounts/two-factor/setup/", two_factor_views.setup, name="two-factor-setup"),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        two_factor_views.recovery_codes,
+        name="two-factor-recovery-codes",
+    ),
+    path("accounts/two-factor/off/", two_factor_views.turn_off, name="two-factor-turn-off"),
     path("", include("coding.urls")),
     path("", include("claims.patient_urls")),
     path("", include("claims.urls")),

@@ -224,14 +224,29 @@ def clinic_admin(clinic: Clinic) -> Any:
     return make_member(clinic, Role.ADMIN, first_name="Cleo", last_name="Clinicadmin")
 
 
+def sign_in(client: Client, user: Any) -> Client:
+    """Log `client` in as `user` with both factors given, as after the code page: the user
+    gets an authenticator (ptclinic/two_factor.py) if they have none, and the session is marked
+    verified with it. Tests of the second step itself log in without this."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test phone", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
 @pytest.fixture
 def client_for() -> Callable[[Any], Client]:
-    """A test client logged in as the given user."""
+    """A test client logged in (both factors) as the given user."""
 
     def login(user: Any) -> Client:
-        c = Client()
-        c.force_login(user)
-        return c
+        return sign_in(Client(), user)
 
     return login
 

@@ -66,6 +66,7 @@ from tests.conftest import (
     make_remittance,
     make_user,
     membership,
+    sign_in,
 )
 from tests.ptclinic.test_access import _walk
 
@@ -410,6 +411,15 @@ SPECS: dict[str, Spec] = {
         },
     ),
     "logout": Spec("therapist", POST, NEXT),
+    # The clients have given both factors: the code page sends them on; an owner's "turn off"
+    # is refused (a redirect with a message).
+    "two-factor": Spec("owner", GET),
+    "two-factor-verify": Spec(
+        "owner", BOTH, lambda w: {"code": ["123456"], "next": ["/"]}, valid_status=302
+    ),
+    "two-factor-setup": Spec("therapist", GET, lambda w: {"next": ["/"]}),
+    "two-factor-recovery-codes": Spec("owner", POST, valid_status=200),
+    "two-factor-turn-off": Spec("owner", POST),
     "password_change": Spec(
         "therapist",
         BOTH,
@@ -776,7 +786,7 @@ def client_as(world: World, db: None) -> Callable[[str | None], Client]:
         if role not in made:
             made[role] = Client(raise_request_exception=False)
             if role is not None:
-                made[role].force_login(world.users[role])
+                sign_in(made[role], world.users[role])
         return made[role]
 
     return get

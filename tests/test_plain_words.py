@@ -18,7 +18,7 @@ from coding.models import Pairing
 from coding.services import reference_load
 from ptclinic import demo
 from ptclinic.models import Membership, Role
-from tests.conftest import make_clinic, make_member, make_patient
+from tests.conftest import make_clinic, make_member, make_patient, sign_in
 
 pytestmark = pytest.mark.usefixtures("reference")
 
@@ -34,9 +34,7 @@ def citations(html: str) -> list[str]:
 
 
 def as_user(username: str) -> Client:
-    client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
-    return client
+    return sign_in(Client(), get_user_model().objects.get(username=username))
 
 
 @pytest.fixture
@@ -165,8 +163,7 @@ def test_the_treating_clinician_is_refused_approval_in_plain_words(db: None) -> 
             medical_necessity="",
         ),
     )
-    client = Client()
-    client.force_login(user)
+    client = sign_in(Client(), user)
     response = client.post(
         reverse("claim-approve", args=[claim.pk]),
         {"version": claim.version, "override_reason": "Checked."},

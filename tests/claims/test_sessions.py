@@ -82,11 +82,11 @@ def test_the_page_lists_the_clinics_patients_and_the_live_panel_reads_none(
     assert f'<option value="{patient.pk}">Adler, Ruth — MRN {patient.mrn} — Medicare Part B' in page
     data = post_data(patient, membership(pt, clinic), [("97112", "24", ""), ("97110", "23", "")])
     client.post(reverse("session-suggest"), data, HTTP_HX_REQUEST="true")
-    # Session, user, memberships; the patient; the diagnoses (form); the code tables' stamp
-    # (the tables are cached per process); the plans, visits, year's claims, diagnoses and
-    # (a KX payer) the therapy amount used elsewhere, and the patient's and clinician's billing
-    # fields (§11.1) of the facts builder: never the clinic's list of patients.
-    with django_assert_max_num_queries(13) as captured:
+    # Session, user, its second factor, memberships; the patient; the diagnoses (form); the code
+    # tables' stamp (the tables are cached per process); the plans, visits, year's claims,
+    # diagnoses and (a KX payer) the therapy amount used elsewhere, and the patient's and
+    # clinician's billing fields (§11.1) of the facts builder: never the clinic's list of patients.
+    with django_assert_max_num_queries(14) as captured:
         client.post(reverse("session-suggest"), data, HTTP_HX_REQUEST="true")
     assert (
         not [  # a query of patients by clinic, not by id

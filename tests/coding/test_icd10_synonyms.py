@@ -12,7 +12,7 @@ from django.urls import reverse
 from coding.icd10_sets import read_set, shipped_sets
 from coding.icd10_synonyms import SYNONYMS, synonym_match
 from coding.models import Icd10Code, Icd10Term, code_key
-from tests.conftest import make_clinic, make_member
+from tests.conftest import make_clinic, make_member, sign_in
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 FIRST = 5  # "among the first results"
@@ -51,9 +51,7 @@ QUERIES = [
 
 @pytest.fixture
 def reader(db: None) -> Client:
-    client = Client()
-    client.force_login(make_member(make_clinic(name="Synonym PT")))
-    return client
+    return sign_in(Client(), make_member(make_clinic(name="Synonym PT")))
 
 
 def search_page(client: Client, q: str, **headers: Any) -> list[str]:
@@ -98,9 +96,8 @@ def test_meant_codes_rank_before_codes_whose_title_merely_has_the_word(reader: C
 
 @pytest.mark.usefixtures("reference")
 def test_the_plan_forms_suggestions_list_the_meant_codes(reader: Client) -> None:
-    therapist = Client()
     clinic = make_clinic(name="Suggest PT")
-    therapist.force_login(make_member(clinic))
+    therapist = sign_in(Client(), make_member(clinic))
     page = therapist.get(reverse("dx-options"), {"q": "frozen shoulder"}, **HTMX)
     options = re.findall(r'<option value="([^"]+)"', page.content.decode())
     assert options and all(o.startswith("M75.0") for o in options[:4])

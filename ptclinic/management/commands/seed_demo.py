@@ -27,4 +27,7 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for username, description in demo.DEMO_USERS_HELP:
-            self.stdout.write(f"  {username:<11} {description}")
+            self.stdout.write(f"  {username:<17} {description}")
+        self.stdout.write(
+            "Owners and admins also give a two-factor code: `python manage.py demo_code` prints it."
+        )
