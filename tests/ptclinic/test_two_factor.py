@@ -255,3 +255,38 @@ def test_every_page_but_the_second_steps_holds_back_an_owner_who_gave_no_code(
         assert response["Location"].startswith(reverse("two-factor-setup")), name
     assert walked > 100
     assert client.get(reverse("two-factor-setup")).status_code == 200
+
+
+def test_an_admin_resets_the_two_factor_login_of_their_clinics_users_only(
+    client_for: Any, clinic: Any, clinic_admin: Any, owner: Any, other_clinic: Any
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    elsewhere = make_member(other_clinic, Role.OWNER, first_name="Eve")
+    for user in (owner, elsewhere):
+        enrolled(user)
+    admin = client_for(clinic_admin)
+    users = reverse("admin:auth_user_changelist")
+    listed = admin.get(users).content.decode()
+    assert "Two-factor" in listed
+    response = admin.post(
+        users,
+        {"action": "reset_two_factor", "_selected_action": [owner.pk, elsewhere.pk]},
+        follow=True,
+    )
+    assert "Two-factor login reset for 1 user(s)" in response.content.decode()
+    # Theirs is gone (the owner sets it up again at the next login); the other clinic's stays.
+    assert not TOTPDevice.objects.filter(user=owner).exists()
+    assert not StaticToken.objects.filter(device__user=owner).exists()
+    assert TOTPDevice.objects.filter(user=elsewhere).exists()
+    assert get_user_model().objects.get(pk=owner.pk).is_active
+    assert password_only(owner).get(reverse("home"))["Location"] == reverse("two-factor-setup")
+
+
+@pytest.mark.django_db
+def test_the_admin_never_shows_anyones_authenticator_key(code_admin: Any) -> None:
+    from django.contrib import admin as django_admin
+
+    assert not [m for m in django_admin.site._registry if m._meta.app_label.startswith("otp_")]
+    index = sign_in(Client(), code_admin).get(reverse("admin:index")).content.decode()
+    assert "TOTP" not in index and "otp_totp" not in index
