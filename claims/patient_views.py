@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, Prefetch
 from django.forms import BaseForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -33,17 +33,18 @@ from claims.patient_forms import (
     UnitsFormSet,
 )
 from claims.services import access_record, access_record_many
+from ptclinic.http import HtmxHttpRequest
 from ptclinic.models import Credential, Role
-from ptclinic.roles import role_required, therapist_membership
+from ptclinic.roles import active_clinic, role_required, therapist_membership
 
 PATIENTS_PER_PAGE = 25
 RECENT_SESSIONS = 10
 STAFF = (Role.THERAPIST, Role.OWNER)
 
 
-def _patient_or_404(request: HttpRequest, patient_id: int) -> Patient:
+def _patient_or_404(request: HtmxHttpRequest, patient_id: int) -> Patient:
     return get_object_or_404(
-        Patient.objects.for_clinic(request.clinic).select_related("primary_payer"),  # type: ignore[attr-defined]
+        Patient.objects.for_clinic(request.clinic).select_related("primary_payer"),
         pk=patient_id,
     )
 
@@ -59,7 +60,7 @@ def _add_service_errors(form: BaseForm, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _partial(request: HttpRequest, template: str, partial: str) -> str:
+def _partial(request: HtmxHttpRequest, template: str, partial: str) -> str:
     htmx = getattr(request, "htmx", None)
     if htmx and not htmx.history_restore_request:
         return f"{template}#{partial}"
@@ -70,10 +71,10 @@ def _partial(request: HttpRequest, template: str, partial: str) -> str:
 @role_required(*STAFF)
 @require_GET
 @vary_on_headers("HX-Request")
-def patient_list(request: HttpRequest) -> HttpResponse:
+def patient_list(request: HtmxHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     patients = (
-        Patient.objects.for_clinic(request.clinic)  # type: ignore[attr-defined]
+        Patient.objects.for_clinic(request.clinic)
         .search(q)
         .select_related("primary_payer")
         .annotate(last_visit=Max("sessions__date_of_service"))
@@ -88,7 +89,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         for p in page
     ]
     access_record_many(
-        clinic=request.clinic,  # type: ignore[attr-defined]
+        clinic=active_clinic(request),
         user=request.user,
         rows=((AccessKind.PATIENT, p.pk, p.pk) for p in page),
         path=request.get_full_path(),
@@ -100,10 +101,10 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @role_required(*STAFF)
 @require_GET
-def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+def patient_detail(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
     patient = _patient_or_404(request, patient_id)
     access_record(
-        clinic=request.clinic,  # type: ignore[attr-defined]
+        clinic=active_clinic(request),
         user=request.user,
         patient=patient,
         kind=AccessKind.PATIENT,
@@ -148,12 +149,12 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 @login_required
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
-def patient_create(request: HttpRequest) -> HttpResponse:
+def patient_create(request: HtmxHttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
-    form = PatientForm(data, clinic=request.clinic)  # type: ignore[attr-defined]
+    form = PatientForm(data, clinic=active_clinic(request))
     if form.is_bound and form.is_valid():
         try:
-            patient = services.patient_create(clinic=request.clinic, **form.patient_data())  # type: ignore[attr-defined]
+            patient = services.patient_create(clinic=active_clinic(request), **form.patient_data())
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
@@ -165,11 +166,13 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
-def patient_update(request: HttpRequest, patient_id: int) -> HttpResponse:
+def patient_update(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
     patient = _patient_or_404(request, patient_id)
     data = request.POST if request.method == "POST" else None
     # The form works on a copy so that an invalid POST leaves the page header as saved.
-    form = PatientForm(data, instance=Patient.objects.get(pk=patient.pk), clinic=request.clinic)  # type: ignore[attr-defined]
+    form = PatientForm(
+        data, instance=Patient.objects.get(pk=patient.pk), clinic=active_clinic(request)
+    )
     if form.is_bound and form.is_valid():
         try:
             services.patient_update(patient=patient, **form.patient_data())
@@ -181,7 +184,7 @@ def patient_update(request: HttpRequest, patient_id: int) -> HttpResponse:
     return render(request, "claims/patient_form.html", {"form": form, "patient": patient})
 
 
-def _refuse_assistant(request: HttpRequest) -> None:
+def _refuse_assistant(request: HtmxHttpRequest) -> None:
     """Plans of care (and the discharge that ends them) are the PT's (§10.3)."""
     me = therapist_membership(request)
     if me is not None and me.credential == Credential.PTA:
@@ -193,7 +196,7 @@ def _refuse_assistant(request: HttpRequest) -> None:
 @login_required
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
-def plan_create(request: HttpRequest, patient_id: int) -> HttpResponse:
+def plan_create(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
     _refuse_assistant(request)
     patient = _patient_or_404(request, patient_id)
     data = request.POST if request.method == "POST" else None
@@ -212,12 +215,12 @@ def plan_create(request: HttpRequest, patient_id: int) -> HttpResponse:
 @login_required
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
-def plan_update(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_update(request: HtmxHttpRequest, plan_id: int) -> HttpResponse:
     _refuse_assistant(request)
     plan = get_object_or_404(
         PlanOfCare.objects.select_related("patient__primary_payer"),
         pk=plan_id,
-        patient__clinic=request.clinic,  # type: ignore[attr-defined]
+        patient__clinic=request.clinic,
     )
     data = request.POST if request.method == "POST" else None
     form = PlanForm(data, instance=plan)
@@ -237,7 +240,7 @@ def plan_update(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 @role_required(*STAFF)
 @require_GET
-def dx_options(request: HttpRequest) -> HttpResponse:
+def dx_options(request: HtmxHttpRequest) -> HttpResponse:
     """`<option>`s for a diagnosis input's datalist: billable codes only."""
     # `q` from a search box; `dx` from the session page's diagnosis inputs (the last typed).
     text = request.GET.get("q") or (request.GET.getlist("dx") or [""])[-1]
@@ -249,7 +252,7 @@ def dx_options(request: HttpRequest) -> HttpResponse:
 
 
 def _authorization_page(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     patient: Patient,
     form: AuthorizationForm,
     units: Any,
@@ -286,7 +289,7 @@ def _save_authorization(form: AuthorizationForm, units: Any, write: Any) -> bool
 @login_required
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
-def authorization_create(request: HttpRequest, patient_id: int) -> HttpResponse:
+def authorization_create(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
     patient = _patient_or_404(request, patient_id)
     data = request.POST if request.method == "POST" else None
     form = AuthorizationForm(
@@ -308,11 +311,11 @@ def authorization_create(request: HttpRequest, patient_id: int) -> HttpResponse:
 @login_required
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
-def authorization_update(request: HttpRequest, authorization_id: int) -> HttpResponse:
+def authorization_update(request: HtmxHttpRequest, authorization_id: int) -> HttpResponse:
     authorization = get_object_or_404(
         Authorization.objects.select_related("patient__primary_payer"),
         pk=authorization_id,
-        patient__clinic=request.clinic,  # type: ignore[attr-defined]
+        patient__clinic=request.clinic,
     )
     data = request.POST if request.method == "POST" else None
     # The form works on a copy so that an invalid POST leaves the page header as saved.
@@ -336,7 +339,7 @@ def authorization_update(request: HttpRequest, authorization_id: int) -> HttpRes
 @login_required
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
-def therapy_used_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+def therapy_used_edit(request: HtmxHttpRequest, patient_id: int) -> HttpResponse:
     """The year's therapy amount other providers billed (the eligibility reply, §10.8)."""
     patient = _patient_or_404(request, patient_id)
     today = timezone.localdate()

@@ -303,8 +303,8 @@ def _store(
         changed, update=True, default_change_reason=reason, default_user=user
     )
     for flag in ClaimFlag.objects.filter(pk__in=to_remove):
-        flag._change_reason = reason  # type: ignore[attr-defined]
-        flag._history_user = user  # type: ignore[attr-defined]
+        flag._change_reason = reason  # type: ignore[attr-defined]  # simple_history reads it at save()
+        flag._history_user = user  # type: ignore[attr-defined]  # simple_history reads it at save()
         flag.delete()  # one by one, so the history records who removed what
     bulk_create_with_history(to_add, ClaimFlag, default_change_reason=reason, default_user=user)
 

@@ -439,7 +439,7 @@ def _move(claim: Claim, target: str) -> str:
 
 def _save_decision(claim: Claim, reason: str) -> Claim:
     claim.version += 1
-    claim._change_reason = reason  # type: ignore[attr-defined]
+    claim._change_reason = reason  # type: ignore[attr-defined]  # simple_history reads it at save()
     claim.full_clean(exclude=["session"])
     claim.save()
     return claim
@@ -640,7 +640,7 @@ def claim_line_update(
     line.units = units
     line.modifiers = list(modifiers)
     line.change_reason = reason
-    line._change_reason = f"{old} → {units} × {' '.join(modifiers)}: {reason}"  # type: ignore[attr-defined]
+    line._change_reason = f"{old} → {units} × {' '.join(modifiers)}: {reason}"  # type: ignore[attr-defined]  # simple_history reads it at save()
     if units == 0:
         line.delete()  # a line with 0 units is not a claim line (§10.11)
         claim_reprice(claim=claim)
@@ -664,8 +664,8 @@ def claim_rescrub(*, claim: Claim, user: Any, version: int | None = None) -> Cla
         # it and when (one history row of the claim as it stands). simple-history reads the
         # reason and the user off the instance (attributes the model does not declare).
         reason = "Re-scrubbed by the reviewer: no finding changed"
-        claim._change_reason = reason  # type: ignore[attr-defined]
-        claim._history_user = user  # type: ignore[attr-defined]
+        claim._change_reason = reason  # type: ignore[attr-defined]  # simple_history reads it at save()
+        claim._history_user = user  # type: ignore[attr-defined]  # simple_history reads it at save()
         claim.save(update_fields=["version"])
     return claim
 
@@ -698,7 +698,7 @@ def claim_reprice(*, claim: Claim, changed: ClaimLine | None = None) -> Claim:
         elif (line.expected_amount, line.charge) != (amount, charge):
             line.expected_amount = amount
             line.charge = charge
-            line._change_reason = "Re-priced with the day's changed line (MPPR)"  # type: ignore[attr-defined]
+            line._change_reason = "Re-priced with the day's changed line (MPPR)"  # type: ignore[attr-defined]  # simple_history reads it at save()
             line.save(update_fields=["expected_amount", "charge"])
     claim.total_units = sum(line.units for line in lines)
     claim.expected_amount = pricing.total

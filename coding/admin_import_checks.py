@@ -54,7 +54,7 @@ class UploadStorage(MediaStorage):  # type: ignore[misc]  # django-import-export
         return bool(self.name) and bool(self._storage.exists(self.get_full_path()))
 
 
-class CheckedImportForm(ImportForm):  # type: ignore[misc]
+class CheckedImportForm(ImportForm):  # type: ignore[misc]  # django-import-export is untyped
     """The upload step: refuses a file too large to take before anything reads it, and one
     holding NUL bytes (a spreadsheet or zip uploaded as text; PostgreSQL refuses NUL in text)."""
 
@@ -97,7 +97,7 @@ class CheckedImportForm(ImportForm):  # type: ignore[misc]
         return data
 
 
-class CheckedConfirmImportForm(ConfirmImportForm):  # type: ignore[misc]
+class CheckedConfirmImportForm(ConfirmImportForm):  # type: ignore[misc]  # django-import-export is untyped
     """The confirm step's hidden fields, and the signature that ties them to one preview."""
 
     upload_check = forms.CharField(widget=forms.HiddenInput)
@@ -139,7 +139,7 @@ def format_title(file_format: Any) -> str:
     return str(file_format.get_title()).upper()
 
 
-class CheckedImportMixin(ImportMixin):  # type: ignore[misc]
+class CheckedImportMixin(ImportMixin):  # type: ignore[misc]  # django-import-export is untyped
     """For an `ImportExportModelAdmin` (listed before it): this module's checks."""
 
     import_template_name = "admin/coding/import.html"
@@ -235,7 +235,7 @@ class CheckedImportMixin(ImportMixin):  # type: ignore[misc]
         return response
 
 
-class CodeTableResource(resources.ModelResource):  # type: ignore[misc]
+class CodeTableResource(resources.ModelResource):  # type: ignore[misc]  # django-import-export is untyped
     """A code table's CSV: the columns that identify a row must be named on the first line."""
 
     def before_import(self, dataset: Any, **kwargs: Any) -> None:

@@ -123,7 +123,7 @@ def _plan(
 
 
 @admin.register(ImportRecord)
-class ImportRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ImportRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at run time
     """Each load of an official file, as written: nobody adds, edits or deletes one."""
 
     list_display = [

@@ -28,7 +28,7 @@ class LoginForm(AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         username = self.fields["username"]
-        username.validators.append(MaxLengthValidator(username.max_length))  # type: ignore[attr-defined]
+        username.validators.append(MaxLengthValidator(username.max_length))  # type: ignore[attr-defined]  # a CharField: Field declares no max_length
 
     def clean(self) -> dict[str, Any]:
         # Before the password is checked: a locked username is refused even with the right one.
@@ -61,10 +61,10 @@ class ClinicSettingsForm(forms.Form):
 
     def __init__(self, *args: Any, localities: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["locality"].choices = [("", "None: national amounts"), *localities]  # type: ignore[attr-defined]
+        self.fields["locality"].choices = [("", "None: national amounts"), *localities]  # type: ignore[attr-defined]  # a ChoiceField: Field declares no choices
 
 
-class ClinicBillingForm(forms.ModelForm):  # type: ignore[type-arg]
+class ClinicBillingForm(forms.ModelForm):  # type: ignore[type-arg]  # not subscriptable at run time
     """The clinic as billing provider and its clearinghouse set-up (billing-rules §11.1)."""
 
     class Meta:

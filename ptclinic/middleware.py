@@ -1,6 +1,6 @@
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
+from ptclinic.http import HtmxHttpRequest
 from ptclinic.models import Clinic, Membership
 
 ACTIVE_CLINIC_SESSION_KEY = "active_clinic_id"
@@ -64,15 +65,18 @@ class ActiveClinicMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.clinic = None  # type: ignore[attr-defined]
-        request.clinic_memberships = []  # type: ignore[attr-defined]
-        request.clinics = []  # type: ignore[attr-defined]
-        request.roles = frozenset()  # type: ignore[attr-defined]
+        # Django hands over a plain HttpRequest: setting these is what makes it the
+        # HtmxHttpRequest the views are annotated with.
+        clinic_request = cast(HtmxHttpRequest, request)
+        clinic_request.clinic = None
+        clinic_request.clinic_memberships = []
+        clinic_request.clinics = []
+        clinic_request.roles = frozenset()
         if request.user.is_authenticated:
-            self._attach(request)
+            self._attach(clinic_request)
         return self.get_response(request)
 
-    def _attach(self, request: HttpRequest) -> None:
+    def _attach(self, request: HtmxHttpRequest) -> None:
         memberships = list(Membership.objects.for_user(request.user))
         if not memberships:
             return
@@ -82,10 +86,10 @@ class ActiveClinicMiddleware:
             active_id = min(clinics, key=lambda pk: clinics[pk].name)
             request.session[ACTIVE_CLINIC_SESSION_KEY] = active_id
         mine = [m for m in memberships if m.clinic_id == active_id]
-        request.clinic = clinics[active_id]  # type: ignore[attr-defined]
-        request.clinic_memberships = mine  # type: ignore[attr-defined]
-        request.clinics = sorted(clinics.values(), key=lambda c: c.name)  # type: ignore[attr-defined]
-        request.roles = frozenset(m.role for m in mine)  # type: ignore[attr-defined]
+        request.clinic = clinics[active_id]
+        request.clinic_memberships = mine
+        request.clinics = sorted(clinics.values(), key=lambda c: c.name)
+        request.roles = frozenset(m.role for m in mine)
 
 
 # Browser features no page of ptclinic uses: a page can never ask for them (HIPAA's "minimum

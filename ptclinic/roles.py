@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from ptclinic.models import Membership, Role
+from ptclinic.http import HtmxHttpRequest
+from ptclinic.models import Clinic, Membership, Role
 
 View = Callable[..., HttpResponseBase]  # a page or a streamed file
 
@@ -44,8 +45,8 @@ def role_required(*roles: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if request.clinic is None or not has_role(request, *roles):  # type: ignore[attr-defined]
+        def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if request.clinic is None or not has_role(request, *roles):
                 raise PermissionDenied("Your role in this clinic does not allow this page.")
             return view(request, *args, **kwargs)
 
@@ -58,12 +59,21 @@ def clinic_required(view: View) -> View:
     """Deny (403) a user who belongs to no clinic: there is no data they may see."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.clinic is None:  # type: ignore[attr-defined]
+    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.clinic is None:
             raise PermissionDenied("You are not a member of any clinic.")
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def active_clinic(request: HtmxHttpRequest) -> Clinic:
+    """The active clinic, for a view behind role_required or clinic_required (or shown only to
+    a role in the clinic), where it is never None. Says so to the type checker; should it be
+    None after all, the same 403 as clinic_required."""
+    if request.clinic is None:
+        raise PermissionDenied("You are not a member of any clinic.")
+    return request.clinic
 
 
 def therapist_membership(request: HttpRequest) -> Membership | None:

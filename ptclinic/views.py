@@ -21,10 +21,10 @@ from claims.facts import ReferenceFacts, charge_table, fee_table
 from claims.submission.collect import setup_problems
 from coding.models import Gpci
 from ptclinic.forms import ChargeForm, ClinicBillingForm, ClinicSettingsForm
-from ptclinic.http import safe_next
+from ptclinic.http import HtmxHttpRequest, safe_next
 from ptclinic.middleware import ACTIVE_CLINIC_SESSION_KEY
 from ptclinic.models import Clinic, Role
-from ptclinic.roles import role_required
+from ptclinic.roles import active_clinic, role_required
 from ptclinic.services import charge_set, clinic_update_billing, clinic_update_settings
 
 
@@ -60,24 +60,24 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxHttpRequest) -> HttpResponse:
     """One page per role; a user with several roles in the clinic sees each role's panel."""
     context: dict[str, object] = {}
-    if Role.OWNER in request.roles:  # type: ignore[attr-defined]
+    if Role.OWNER in request.roles:
         context.update(owner_dashboard(request=request))
-    if Role.THERAPIST in request.roles:  # type: ignore[attr-defined]
+    if Role.THERAPIST in request.roles:
         context.update(therapist_home(request=request))
     return render(request, "ptclinic/home.html", context)
 
 
 @login_required
 @require_POST
-def clinic_switch(request: HttpRequest) -> HttpResponse:
+def clinic_switch(request: HtmxHttpRequest) -> HttpResponse:
     try:
         clinic_id = int(request.POST.get("clinic", ""))
     except ValueError:
         return HttpResponseBadRequest("Choose a clinic.")
-    clinic = next((c for c in request.clinics if c.pk == clinic_id), None)  # type: ignore[attr-defined]
+    clinic = next((c for c in request.clinics if c.pk == clinic_id), None)
     if clinic is None:
         # Not a member: the same answer as a clinic that does not exist.
         return HttpResponseBadRequest("You are not a member of that clinic.")
@@ -92,10 +92,10 @@ EXAMPLE_CODES = ("97110", "97140", "97530", "97161")  # shown priced at the chos
 @login_required
 @role_required(Role.OWNER)
 @require_http_methods(["GET", "POST"])
-def clinic_settings(request: HttpRequest) -> HttpResponse:
+def clinic_settings(request: HtmxHttpRequest) -> HttpResponse:
     """The clinic's billing settings, for its owners: name, group NPI, Medicare locality and
     conversion factor (billing-rules §8, §10.13)."""
-    clinic = request.clinic  # type: ignore[attr-defined]
+    clinic = active_clinic(request)
     today = timezone.localdate()
     year = (
         Gpci.objects.filter(year__lte=today.year).aggregate(latest=Max("year"))["latest"]
@@ -145,9 +145,9 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
 @login_required
 @role_required(Role.OWNER)
 @require_http_methods(["GET", "POST"])
-def clinic_billing(request: HttpRequest) -> HttpResponse:
+def clinic_billing(request: HtmxHttpRequest) -> HttpResponse:
     """The clinic as billing provider and its clearinghouse set-up (billing-rules §11.1)."""
-    clinic = request.clinic  # type: ignore[attr-defined]
+    clinic = active_clinic(request)
     form = ClinicBillingForm(request.POST or None, instance=Clinic.objects.get(pk=clinic.pk))
     if request.method == "POST" and form.is_valid():
         try:
@@ -168,9 +168,9 @@ def clinic_billing(request: HttpRequest) -> HttpResponse:
 @login_required
 @role_required(Role.OWNER)
 @require_http_methods(["GET", "POST"])
-def charge_master(request: HttpRequest) -> HttpResponse:
+def charge_master(request: HtmxHttpRequest) -> HttpResponse:
     """What the clinic charges per unit of each code, from a date (billing-rules §11.2)."""
-    clinic = request.clinic  # type: ignore[attr-defined]
+    clinic = active_clinic(request)
     form = ChargeForm(request.POST or None, initial={"effective": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:

@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Min, Q
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -33,7 +32,8 @@ from claims.dashboard.practice import (
 from claims.models import Claim, ClaimStatus, TreatmentSession
 from claims.scrubber import RULES
 from ptclinic import charts
-from ptclinic.roles import therapist_membership
+from ptclinic.http import HtmxHttpRequest
+from ptclinic.roles import active_clinic, therapist_membership
 
 RECENT_DAYS = 7  # the therapist's recent sessions: this week
 RECENT_SESSIONS = 30  # at most this many on the home page; "My sessions" has them all
@@ -180,9 +180,9 @@ def _care_tiles(care: CareLists, keys: Sequence[str]) -> list[dict[str, Any]]:
     return tiles
 
 
-def owner_dashboard(*, request: HttpRequest) -> dict[str, Any]:
+def owner_dashboard(*, request: HtmxHttpRequest) -> dict[str, Any]:
     """The owner's tiles for the active clinic and the period the GET form chose."""
-    clinic = request.clinic  # type: ignore[attr-defined]
+    clinic = active_clinic(request)
     today = timezone.localdate()
     form = PeriodForm(request.GET, today=today)
     period: Period = form.period()
@@ -202,10 +202,10 @@ def owner_dashboard(*, request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def therapist_home(*, request: HttpRequest) -> dict[str, Any]:
+def therapist_home(*, request: HtmxHttpRequest) -> dict[str, Any]:
     """The therapist's panel: their returned claims with the reviewer's comment, this week's
     sessions, and the care lists of the patients they treat."""
-    clinic = request.clinic  # type: ignore[attr-defined]
+    clinic = active_clinic(request)
     me = therapist_membership(request)
     assert me is not None, "the home view calls this for therapists only"
     today = timezone.localdate()

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Min, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,8 +26,9 @@ from claims.remittance.services import (
     remittance_access_record,
     remittance_post,
 )
+from ptclinic.http import HtmxHttpRequest
 from ptclinic.models import Role
-from ptclinic.roles import role_required
+from ptclinic.roles import active_clinic, role_required
 
 
 class UploadForm(forms.Form):
@@ -63,9 +64,9 @@ class DismissForm(forms.Form):
 @login_required
 @role_required(Role.OWNER)
 @require_http_methods(["GET", "POST"])
-def remittance_list(request: HttpRequest) -> HttpResponse:
+def remittance_list(request: HtmxHttpRequest) -> HttpResponse:
     """The 835 files posted, newest first, and the form to post one."""
-    clinic = request.clinic  # type: ignore[attr-defined]
+    clinic = active_clinic(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -111,8 +112,8 @@ def remittance_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @role_required(Role.OWNER)
 @require_GET
-def remittance_detail(request: HttpRequest, remittance_id: int) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def remittance_detail(request: HtmxHttpRequest, remittance_id: int) -> HttpResponse:
+    clinic = request.clinic
     upload = get_object_or_404(RemittanceFile.objects.for_clinic(clinic), pk=remittance_id)
     remittance_access_record(upload=upload, user=request.user, path=request.get_full_path())
     remittances = list(upload.remittances.select_related("payer"))
@@ -132,9 +133,9 @@ def remittance_detail(request: HttpRequest, remittance_id: int) -> HttpResponse:
 @login_required
 @role_required(Role.OWNER)
 @require_GET
-def remittance_worklist(request: HttpRequest) -> HttpResponse:
+def remittance_worklist(request: HtmxHttpRequest) -> HttpResponse:
     """Payments that found no claim, or a claim that expected none: match or dismiss each."""
-    clinic = request.clinic  # type: ignore[attr-defined]
+    clinic = request.clinic
     payments = (
         ClaimPayment.objects.for_clinic(clinic)
         .unmatched()
@@ -144,9 +145,9 @@ def remittance_worklist(request: HttpRequest) -> HttpResponse:
     return render(request, "claims/remittance/worklist.html", {"payments": payments})
 
 
-def _worklist_payment(request: HttpRequest, payment_id: int) -> ClaimPayment:
+def _worklist_payment(request: HtmxHttpRequest, payment_id: int) -> ClaimPayment:
     return get_object_or_404(
-        ClaimPayment.objects.for_clinic(request.clinic).unmatched(),  # type: ignore[attr-defined]
+        ClaimPayment.objects.for_clinic(request.clinic).unmatched(),
         pk=payment_id,
     )
 
@@ -154,11 +155,11 @@ def _worklist_payment(request: HttpRequest, payment_id: int) -> ClaimPayment:
 @login_required
 @role_required(Role.OWNER)
 @require_POST
-def payment_match_view(request: HttpRequest, payment_id: int) -> HttpResponse:
+def payment_match_view(request: HtmxHttpRequest, payment_id: int) -> HttpResponse:
     payment = _worklist_payment(request, payment_id)
     form = MatchForm(request.POST)
     if form.is_valid():
-        claims = Claim.objects.for_clinic(request.clinic)  # type: ignore[attr-defined]
+        claims = Claim.objects.for_clinic(request.clinic)
         claim = claims.filter(pk=form.cleaned_data["claim"]).first()
         if claim is None:
             messages.error(request, "No claim of this clinic has that number.")
@@ -180,7 +181,7 @@ def payment_match_view(request: HttpRequest, payment_id: int) -> HttpResponse:
 @login_required
 @role_required(Role.OWNER)
 @require_POST
-def payment_dismiss_view(request: HttpRequest, payment_id: int) -> HttpResponse:
+def payment_dismiss_view(request: HtmxHttpRequest, payment_id: int) -> HttpResponse:
     payment = _worklist_payment(request, payment_id)
     form = DismissForm(request.POST)
     if form.is_valid():
@@ -197,9 +198,9 @@ FILTERS = ("reason", "rule", "payer", "clinician", "uncaught", "family")
 @login_required
 @role_required(Role.OWNER)
 @require_GET
-def denial_report(request: HttpRequest) -> HttpResponse:
+def denial_report(request: HtmxHttpRequest) -> HttpResponse:
     """Denials of a period by reason, rule, payer and clinician; a row opens its lines."""
-    clinic = request.clinic  # type: ignore[attr-defined]
+    clinic = active_clinic(request)
     form = PeriodForm(request.GET, today=timezone.localdate())
     period = form.period()
     report = reports.denial_report(clinic=clinic, start=period.start, end=period.end)
@@ -226,7 +227,7 @@ def denial_report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def adjustment_codes(request: HttpRequest) -> HttpResponse:
+def adjustment_codes(request: HtmxHttpRequest) -> HttpResponse:
     """The codes of payers' remittances in plain words, for everyone (the reference)."""
     q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     words = q.lower().split()

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,8 +27,9 @@ from claims.submission.services import (
     claim_forms_access_record,
 )
 from coding.models import Payer
+from ptclinic.http import HtmxHttpRequest
 from ptclinic.models import Role
-from ptclinic.roles import role_required
+from ptclinic.roles import active_clinic, role_required
 
 PREVIEW_LIMIT = 500
 
@@ -40,7 +41,7 @@ class NoteForm(forms.Form):
     payer_claim_number = forms.CharField(required=False, max_length=50)
 
 
-def _note_form(request: HttpRequest) -> NoteForm | None:
+def _note_form(request: HtmxHttpRequest) -> NoteForm | None:
     form = NoteForm(request.POST)
     if form.is_valid():
         return form
@@ -57,9 +58,9 @@ def _date(value: str) -> dt.date | None:
         return None
 
 
-def _approved(request: HttpRequest) -> Any:
+def _approved(request: HtmxHttpRequest) -> Any:
     """The clinic's approved claims, narrowed by the page's payer and date range."""
-    claims = Claim.objects.for_clinic(request.clinic).ready_to_send()  # type: ignore[attr-defined]
+    claims = Claim.objects.for_clinic(request.clinic).ready_to_send()
     payer = request.GET.get("payer", "")
     if payer.isdigit():
         claims = claims.filter(payer_id=int(payer))
@@ -74,9 +75,9 @@ def _approved(request: HttpRequest) -> Any:
 @login_required
 @role_required(Role.OWNER)
 @require_http_methods(["GET", "POST"])
-def batch_list(request: HttpRequest) -> HttpResponse:
+def batch_list(request: HtmxHttpRequest) -> HttpResponse:
     """Approved claims waiting to go out (pick by payer, dates, or all) and the batches sent."""
-    clinic = request.clinic  # type: ignore[attr-defined]
+    clinic = active_clinic(request)
     if request.method == "POST":
         # An id past the largest a database holds is no claim (and would overflow the query).
         form = _note_form(request)
@@ -134,14 +135,14 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _batch_or_404(request: HttpRequest, batch_id: int) -> ClaimBatch:
-    return get_object_or_404(ClaimBatch.objects.for_clinic(request.clinic), pk=batch_id)  # type: ignore[attr-defined]
+def _batch_or_404(request: HtmxHttpRequest, batch_id: int) -> ClaimBatch:
+    return get_object_or_404(ClaimBatch.objects.for_clinic(request.clinic), pk=batch_id)
 
 
 @login_required
 @role_required(Role.OWNER)
 @require_GET
-def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+def batch_detail(request: HtmxHttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch_or_404(request, batch_id)
     files = list(batch.files.select_related("payer").order_by("payer__name"))
     entries = (
@@ -160,12 +161,12 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
 @login_required
 @role_required(Role.OWNER)
 @require_GET
-def batch_file_download(request: HttpRequest, file_id: int) -> HttpResponse:
+def batch_file_download(request: HtmxHttpRequest, file_id: int) -> HttpResponse:
     """The 837P file, only once it passed validation; each patient in it is logged."""
     file = get_object_or_404(
         BatchFile.objects.select_related("batch"),
         pk=file_id,
-        batch__clinic=request.clinic,  # type: ignore[attr-defined]
+        batch__clinic=request.clinic,
     )
     if not file.valid:
         raise Http404("This file failed validation and is not released.")
@@ -178,13 +179,13 @@ def batch_file_download(request: HttpRequest, file_id: int) -> HttpResponse:
     return response
 
 
-def _pdf(request: HttpRequest, claims: list[Claim], filename: str) -> HttpResponse:
+def _pdf(request: HtmxHttpRequest, claims: list[Claim], filename: str) -> HttpResponse:
     collected = collect([c.pk for c in claims])
     missing = [problem for c in collected for problem in c.problems]
     if missing:
         messages.error(request, "The form cannot be printed yet: " + " ".join(missing))
         return redirect(request.headers.get("referer") or reverse("batch-list"))
-    billing = billing_provider(request.clinic)  # type: ignore[attr-defined]
+    billing = billing_provider(active_clinic(request))
     pdf = render_cms1500(
         [(c.document, billing) for c in collected if c.document is not None],
         form_background=request.GET.get("paper") == "plain",
@@ -199,7 +200,7 @@ def _pdf(request: HttpRequest, claims: list[Claim], filename: str) -> HttpRespon
 @login_required
 @role_required(Role.OWNER)
 @require_GET
-def batch_forms(request: HttpRequest, batch_id: int) -> HttpResponse:
+def batch_forms(request: HtmxHttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch_or_404(request, batch_id)
     claims = list(Claim.objects.filter(sent__batch_file__batch=batch).distinct().order_by("pk"))
     if not claims:
@@ -210,8 +211,8 @@ def batch_forms(request: HttpRequest, batch_id: int) -> HttpResponse:
 @login_required
 @role_required(Role.OWNER)
 @require_GET
-def claim_form(request: HttpRequest, claim_id: int) -> HttpResponse:
-    claim = get_object_or_404(Claim.objects.for_clinic(request.clinic), pk=claim_id)  # type: ignore[attr-defined]
+def claim_form(request: HtmxHttpRequest, claim_id: int) -> HttpResponse:
+    claim = get_object_or_404(Claim.objects.for_clinic(request.clinic), pk=claim_id)
     if not claim.is_read_only:  # still in review: printed once approved
         messages.error(request, "A claim is printed once it is approved.")
         return redirect("claim-detail", claim_id=claim.pk)
@@ -255,8 +256,8 @@ DONE = {
 @login_required
 @role_required(Role.OWNER)
 @require_POST
-def claim_lifecycle(request: HttpRequest, claim_id: int, action: str) -> HttpResponse:
-    claim = get_object_or_404(Claim.objects.for_clinic(request.clinic), pk=claim_id)  # type: ignore[attr-defined]
+def claim_lifecycle(request: HtmxHttpRequest, claim_id: int, action: str) -> HttpResponse:
+    claim = get_object_or_404(Claim.objects.for_clinic(request.clinic), pk=claim_id)
     if action not in ACTIONS or action not in lifecycle.owner_actions(claim.status):
         messages.error(
             request,

@@ -492,7 +492,7 @@ def test_an_authorization_is_edited_with_its_history_kept(
     assert auth.visits == 20
     assert list(auth.units.values_list("billing_code_id", "units")) == [("97110", 6)]
     assert auth.history.count() == 2
-    assert auth.history.first().history_change_reason == "Authorization changed"  # type: ignore[union-attr]
+    assert auth.history.first().history_change_reason == "Authorization changed"
 
 
 @pytest.mark.parametrize(
@@ -634,7 +634,7 @@ def test_another_clinics_admin_cannot_read_an_authorizations_history(
     assert "HIST-1" in mine.get(history).content.decode()
     elsewhere = client_for(make_member(make_clinic(name="Across Town PT"), Role.ADMIN))
     assert elsewhere.get(history).status_code == 404
-    version = auth.history.first().history_id  # type: ignore[union-attr]
+    version = auth.history.first().history_id
     one = reverse("admin:claims_authorization_simple_history", args=[auth.pk, version])
     assert elsewhere.get(one).status_code == 404
     assert mine.get(one).status_code == 200

@@ -1703,7 +1703,7 @@ def test_new_fields_have_defaults_so_existing_callers_keep_working() -> None:
     assert UnitLimit(code="97110", max_units=6).mai is None
     other = SameDayClaim(claim_id=7, status="approved", codes=("97110",))
     with pytest.raises(AttributeError):
-        other.status = "returned"  # type: ignore[misc]
+        other.status = "returned"  # type: ignore[misc]  # frozen: the point of the test
 
 
 # --- heuristics ---------------------------------------------------------------------------------

@@ -49,12 +49,12 @@ def admin(client_for: Any, platform_admin: Any) -> Client:
 
 
 def csv_format() -> str:
-    formats = [f().get_title() for f in BillingCodeAdmin(BillingCode, None).get_import_formats()]  # type: ignore[arg-type]
+    formats = [f().get_title() for f in BillingCodeAdmin(BillingCode, None).get_import_formats()]  # type: ignore[arg-type]  # no admin site: only the formats are read
     return str(formats.index("csv"))
 
 
 def json_format() -> str:
-    formats = [f().get_title() for f in BillingCodeAdmin(BillingCode, None).get_import_formats()]  # type: ignore[arg-type]
+    formats = [f().get_title() for f in BillingCodeAdmin(BillingCode, None).get_import_formats()]  # type: ignore[arg-type]  # no admin site: only the formats are read
     return str(formats.index("json"))
 
 

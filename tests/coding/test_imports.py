@@ -62,11 +62,11 @@ def snapshot() -> dict[str, Any]:
     """What a load may change: the rows and their history, the records, the stamp."""
     return {
         "rvus": list(RelativeValue.objects.order_by("pk").values()),
-        "rvu history": RelativeValue.history.count(),  # type: ignore[attr-defined]
+        "rvu history": RelativeValue.history.count(),
         "fee years": list(FeeYear.objects.order_by("pk").values()),
         "gpcis": list(Gpci.objects.order_by("pk").values()),
         "limits": list(UnitLimit.objects.order_by("pk").values()),
-        "limit history": UnitLimit.history.count(),  # type: ignore[attr-defined]
+        "limit history": UnitLimit.history.count(),
         "pairs": list(EditPair.objects.order_by("pk").values()),
         "records": ImportRecord.objects.count(),
         "stamp": refcache.current(),

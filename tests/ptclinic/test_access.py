@@ -224,7 +224,7 @@ def clinic_a_records(reference: None, clinic: Clinic) -> dict[str, int]:
         "session_id": claim.sessions.get().pk,
         "claim_id": claim.pk,
         "flag_id": flag.pk,
-        "line_id": claim.lines.first().pk,  # type: ignore[union-attr]
+        "line_id": claim.lines.first().pk,  # type: ignore[union-attr]  # the claim has lines
     }
 
 

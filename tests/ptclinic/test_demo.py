@@ -10,7 +10,7 @@ from ptclinic.models import Membership
 
 
 @pytest.mark.django_db
-def test_seed_demo_refuses_to_run_with_debug_off(settings) -> None:  # type: ignore[no-untyped-def]
+def test_seed_demo_refuses_to_run_with_debug_off(settings) -> None:  # type: ignore[no-untyped-def]  # pytest-django's settings fixture
     settings.DEBUG = False
     with pytest.raises(CommandError, match="--force"):
         call_command("seed_demo", stdout=StringIO())
@@ -18,7 +18,7 @@ def test_seed_demo_refuses_to_run_with_debug_off(settings) -> None:  # type: ign
 
 
 @pytest.mark.django_db
-def test_seed_demo_is_idempotent_and_prints_the_logins(settings) -> None:  # type: ignore[no-untyped-def]
+def test_seed_demo_is_idempotent_and_prints_the_logins(settings) -> None:  # type: ignore[no-untyped-def]  # pytest-django's settings fixture
     settings.DEBUG = True
     out = StringIO()
     call_command("seed_demo", stdout=out)
@@ -32,7 +32,7 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(settings) -> None:  # typ
 
 
 @pytest.mark.django_db
-def test_the_demo_has_money_back_with_paid_adjusted_and_denied_lines(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_has_money_back_with_paid_adjusted_and_denied_lines(settings) -> None:  # type: ignore[no-untyped-def]  # pytest-django's settings fixture
     """`make run` shows remittances posted against the sent claims: paid, partly paid and
     denied claims, a denial a waived rule had flagged, one no rule caught, a payment on the
     worklist, and a claim returned to the PT with the reviewer's comment."""

@@ -253,7 +253,7 @@ class _Writer:
             )
             for row in rows
         ]
-        model.objects.bulk_create(objs, batch_size=self.batch)  # type: ignore[attr-defined]
+        model.objects.bulk_create(objs, batch_size=self.batch)  # type: ignore[attr-defined]  # type[Model] declares no objects; each model here has it
 
     @contextmanager
     def bulk_load(self, tables: Sequence[type[models.Model]]) -> Iterator[None]:

@@ -306,7 +306,7 @@ def line(**fields: object) -> ServicePayment:
         "line_control_number": "41",
     }
     values.update(fields)
-    return ServicePayment(**values)  # type: ignore[arg-type]
+    return ServicePayment(**values)  # type: ignore[arg-type]  # a dict of mixed values
 
 
 def claim(**fields: object) -> ClaimPayment:
@@ -339,7 +339,7 @@ def claim(**fields: object) -> ClaimPayment:
         ),
     }
     values.update(fields)
-    return ClaimPayment(**values)  # type: ignore[arg-type]
+    return ClaimPayment(**values)  # type: ignore[arg-type]  # a dict of mixed values
 
 
 def payment(*claims: ClaimPayment, **fields: object) -> Payment:
@@ -357,7 +357,7 @@ def payment(*claims: ClaimPayment, **fields: object) -> Payment:
         "claims": claims,
     }
     values.update(fields)
-    return Payment(**values)  # type: ignore[arg-type]
+    return Payment(**values)  # type: ignore[arg-type]  # a dict of mixed values
 
 
 DENIED_WHOLE = claim(
