@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import QueryDict
 
-from claims.models import Claim, ClaimFlag, ClaimStatus, FlagStatus
+from claims.models import Claim, ClaimFlag, ClaimStatus, FlagStatus, Patient
 from claims.scrubber import RULES
 from coding.models import Payer
 from ptclinic.models import Clinic, Membership, Role
@@ -26,6 +26,11 @@ DEFAULT_STATUS = ClaimStatus.NEEDS_REVIEW
 
 
 class ClaimReviewFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Patient: name or MRN",
+        method="filter_patient",
+        widget=forms.TextInput(attrs={"type": "search", "maxlength": 60, "autocomplete": "off"}),
+    )
     # FastSelect: the same <select> as Django's, without a template per option.
     status = django_filters.ChoiceFilter(
         choices=ClaimStatus.choices, empty_label="Any status", widget=FastSelect
@@ -65,7 +70,7 @@ class ClaimReviewFilter(django_filters.FilterSet):
 
     class Meta:
         model = Claim
-        fields = ["status", "rule", "severity", "therapist", "payer", "date_from", "date_to"]
+        fields = ["q", "status", "rule", "severity", "therapist", "payer", "date_from", "date_to"]
 
     def __init__(
         self, data: QueryDict | None = None, *args: Any, clinic: Clinic | None, **kwargs: Any
@@ -74,6 +79,7 @@ class ClaimReviewFilter(django_filters.FilterSet):
         if "status" not in data:
             data["status"] = DEFAULT_STATUS
         super().__init__(data, *args, **kwargs)
+        self.clinic = clinic
         self.filters["payer"].queryset = Payer.objects.for_clinic(clinic).order_by("name")
         therapist = self.filters["therapist"]
         therapist.queryset = (
@@ -96,6 +102,11 @@ class ClaimReviewFilter(django_filters.FilterSet):
         return data.get("status") == DEFAULT_STATUS and not any(
             data.get(name) for name in self.filters if name != "status"
         )
+
+    def filter_patient(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        # The patient list's own search (one subquery), over this clinic's patients only.
+        patients = Patient.objects.for_clinic(self.clinic).search(value)
+        return queryset.filter(patient__in=patients.values("pk"))
 
     def filter_rule(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
         open_flag = ClaimFlag.objects.filter(

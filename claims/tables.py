@@ -67,11 +67,12 @@ class ReviewQueueTable(PageSizeLimited):
     select = tables.Column(
         accessor="pk",
         orderable=False,
-        # It names the form its boxes belong to (ptclinic.js ticks them): without the name it
+        # It names the form its boxes belong to (ptclinic.js ticks them, shows it half-ticked
+        # when some are, and keeps the form's count and buttons in step): without the name it
         # ticked nothing.
         verbose_name=format_html(
             '<input type="checkbox" class="form-check-input" data-select-all="{}" '
-            'aria-label="Select every claim on this page that can be approved">',
+            'aria-label="Select all claims on this page">',
             BULK_FORM_ID,
         ),
         attrs={"td": {"class": "text-center"}, "th": {"class": "text-center"}},
@@ -182,10 +183,12 @@ class ReviewQueueTable(PageSizeLimited):
         approvable = record.status == ClaimStatus.NEEDS_REVIEW and not record.open_errors
         return format_html(
             '<input type="checkbox" class="form-check-input" name="claim" value="{}" form="{}" '
-            'aria-label="Select claim #{}"{}>',
+            'aria-label="Select claim {} for {}, {}"{}>',
             record.pk,
             BULK_FORM_ID,
             record.pk,
+            record.patient.last_name,
+            record.patient.first_name,
             ""
             if approvable
             else mark_safe(' disabled title="Only a claim that needs review and has no errors"'),

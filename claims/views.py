@@ -1,12 +1,13 @@
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,15 +22,16 @@ from claims.services import (
     claim_resubmit,
 )
 from coding.models import BillingCode
+from ptclinic.http import HtmxHttpRequest
 from ptclinic.models import Membership, Role
-from ptclinic.roles import role_required, therapist_membership
+from ptclinic.roles import active_clinic, role_required, therapist_membership
 
 
 def _code_options() -> list[BillingCode]:
     return list(BillingCode.objects.only("code", "short_name").order_by("code"))
 
 
-def _page(request: HttpRequest, entry: SessionEntry, **extra: object) -> HttpResponse:
+def _page(request: HtmxHttpRequest, entry: SessionEntry, **extra: object) -> HttpResponse:
     return render(
         request,
         "claims/session_form.html",
@@ -37,17 +39,17 @@ def _page(request: HttpRequest, entry: SessionEntry, **extra: object) -> HttpRes
     )
 
 
-def _check_patient_in_clinic(request: HttpRequest) -> None:
+def _check_patient_in_clinic(request: HtmxHttpRequest) -> None:
     """A patient id from another clinic is a 404, like any record the user may not see."""
     raw = request.POST.get("patient") or request.GET.get("patient") or ""
     # ASCII digits only: "²".isdigit() is true, and the lookup would fail on it (a 500).
     if not (raw.isascii() and raw.isdigit()):
         return
-    if not Patient.objects.for_clinic(request.clinic).filter(pk=raw).exists():  # type: ignore[attr-defined]
+    if not Patient.objects.for_clinic(request.clinic).filter(pk=raw).exists():
         raise Http404("No such patient in this clinic.")
 
 
-def _me(request: HttpRequest) -> Membership:
+def _me(request: HtmxHttpRequest) -> Membership:
     """The signed-in clinician: every session is theirs (docs/billing-rules.md §10.3)."""
     me = therapist_membership(request)
     if me is None:
@@ -58,7 +60,7 @@ def _me(request: HttpRequest) -> Membership:
 @login_required
 @role_required(Role.THERAPIST)
 @require_http_methods(["GET", "POST"])
-def session_new(request: HttpRequest) -> HttpResponse:
+def session_new(request: HtmxHttpRequest) -> HttpResponse:
     _check_patient_in_clinic(request)
     me = _me(request)
     if request.method == "GET":
@@ -69,13 +71,13 @@ def session_new(request: HttpRequest) -> HttpResponse:
             "rows": [{}, {}, {}],
             "dx": [""],
         }
-        entry = SessionEntry(None, clinic=request.clinic, therapist=me, initial=initial)  # type: ignore[attr-defined]
+        entry = SessionEntry(None, clinic=active_clinic(request), therapist=me, initial=initial)
         return _page(request, entry)
-    entry = SessionEntry(request.POST, clinic=request.clinic, therapist=me)  # type: ignore[attr-defined]
+    entry = SessionEntry(request.POST, clinic=active_clinic(request), therapist=me)
     if request.POST.get("action") == "save" and entry.is_valid():
         try:
             claim = claim_create_from_session(
-                clinic=request.clinic,  # type: ignore[attr-defined]
+                clinic=active_clinic(request),
                 user=request.user,
                 data=entry.to_input(),
             )
@@ -94,9 +96,9 @@ def session_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @role_required(Role.THERAPIST)
 @require_http_methods(["GET", "POST"])
-def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_edit(request: HtmxHttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(
-        TreatmentSession.objects.for_clinic(request.clinic).select_related("claim", "therapist"),  # type: ignore[attr-defined]
+        TreatmentSession.objects.for_clinic(request.clinic).select_related("claim", "therapist"),
         pk=session_id,
     )
     me = _me(request)
@@ -120,7 +122,7 @@ def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
     data = request.POST if request.method == "POST" else session_as_data(session)
     entry = SessionEntry(
         data,
-        clinic=request.clinic,  # type: ignore[attr-defined]
+        clinic=active_clinic(request),
         therapist=me,
         claim_id=claim.pk,
         session_id=session.pk,
@@ -147,20 +149,20 @@ def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
 @login_required
 @role_required(Role.THERAPIST)
 @require_POST
-def session_suggest(request: HttpRequest) -> HttpResponse:
+def session_suggest(request: HtmxHttpRequest) -> HttpResponse:
     """The panel: the claim the form makes as it is now (htmx, while typing)."""
     me = _me(request)
     session_id = claim_id = None
     raw = request.POST.get("session_id", "")
     if raw.isascii() and raw.isdigit():
         session = get_object_or_404(
-            TreatmentSession.objects.for_clinic(request.clinic).filter(therapist=me),  # type: ignore[attr-defined]
+            TreatmentSession.objects.for_clinic(request.clinic).filter(therapist=me),
             pk=raw,
         )
         session_id, claim_id = session.pk, session.claim_id
     entry = SessionEntry(
         request.POST,
-        clinic=request.clinic,  # type: ignore[attr-defined]
+        clinic=active_clinic(request),
         therapist=me,
         claim_id=claim_id,
         session_id=session_id,
@@ -171,7 +173,7 @@ def session_suggest(request: HttpRequest) -> HttpResponse:
 @login_required
 @role_required(Role.THERAPIST)
 @require_GET
-def session_row(request: HttpRequest) -> HttpResponse:
+def session_row(request: HtmxHttpRequest) -> HttpResponse:
     """One blank service row, appended by the "Add service" button."""
     return render(
         request,
@@ -184,12 +186,12 @@ def session_row(request: HttpRequest) -> HttpResponse:
 @role_required(Role.THERAPIST)
 @require_GET
 @vary_on_headers("HX-Request")
-def session_list(request: HttpRequest) -> HttpResponse:
+def session_list(request: HtmxHttpRequest) -> HttpResponse:
     """My sessions: the therapist's own, returned claims first."""
     me = therapist_membership(request)
     status = request.GET.get("status", "")
     sessions = (
-        TreatmentSession.objects.for_clinic(request.clinic)  # type: ignore[attr-defined]
+        TreatmentSession.objects.for_clinic(request.clinic)
         .filter(therapist=me)
         .select_related("patient", "claim", "payer")
         .prefetch_related("claim__lines")
@@ -204,27 +206,40 @@ def session_list(request: HttpRequest) -> HttpResponse:
     )
     if status in ClaimStatus.values:
         sessions = sessions.filter(claim__status=status)
+    q = request.GET.get("q", "").strip()[:60]
+    if q:
+        # The patient list's own search (one subquery), over this clinic's patients only.
+        clinic = request.clinic
+        patients = Patient.objects.for_clinic(clinic).search(q)
+        sessions = sessions.filter(patient__in=patients.values("pk"))
     page = Paginator(sessions, 25).get_page(request.GET.get("page"))
     access_record_many(
-        clinic=request.clinic,  # type: ignore[attr-defined]
+        clinic=active_clinic(request),
         user=request.user,
         rows=((AccessKind.SESSION, s.pk, s.patient_id) for s in page),
         path=request.get_full_path(),
     )
     template = "claims/session_list.html"
-    if request.htmx and not request.htmx.history_restore_request:  # type: ignore[attr-defined]
+    if request.htmx and not request.htmx.history_restore_request:
         template += "#session-table"
     return render(
         request,
         template,
-        {"page": page, "status": status, "statuses": ClaimStatus.choices},
+        {
+            "page": page,
+            "status": status,
+            "q": q,
+            "statuses": ClaimStatus.choices,
+            # The filters, for the page links.
+            "filter_query": urlencode({k: v for k, v in (("status", status), ("q", q)) if v}),
+        },
     )
 
 
 @login_required
 @role_required(Role.THERAPIST)
 @require_GET
-def session_dx_row(request: HttpRequest) -> HttpResponse:
+def session_dx_row(request: HtmxHttpRequest) -> HttpResponse:
     """One more diagnosis input, appended by the "Add diagnosis" button."""
     return render(request, "claims/session_form.html#dx-input", {"value": ""})
 
@@ -233,9 +248,9 @@ def session_dx_row(request: HttpRequest) -> HttpResponse:
 @role_required(Role.OWNER, Role.ADMIN)
 @require_GET
 @vary_on_headers("HX-Request")
-def access_log(request: HttpRequest) -> HttpResponse:
+def access_log(request: HtmxHttpRequest) -> HttpResponse:
     """Who opened which patient's data in this clinic, newest first (the audit trail)."""
-    events = AccessEvent.objects.for_clinic(request.clinic).select_related("user", "patient")  # type: ignore[attr-defined]
+    events = AccessEvent.objects.for_clinic(request.clinic).select_related("user", "patient")
     q = request.GET.get("q", "").replace("\x00", "").strip()[:60]  # PostgreSQL refuses NUL
     if q:
         events = events.filter(
@@ -249,7 +264,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         events = events.filter(kind=kind)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     template = "claims/access_log.html"
-    if request.htmx and not request.htmx.history_restore_request:  # type: ignore[attr-defined]
+    if request.htmx and not request.htmx.history_restore_request:
         template += "#access-table"
     return render(
         request, template, {"page": page, "q": q, "kind": kind, "kinds": AccessKind.choices}
@@ -259,17 +274,17 @@ def access_log(request: HttpRequest) -> HttpResponse:
 @login_required
 @role_required(Role.THERAPIST)
 @require_GET
-def session_patient_options(request: HttpRequest) -> HttpResponse:
+def session_patient_options(request: HtmxHttpRequest) -> HttpResponse:
     """The patient choices narrowed to a name or MRN search (the session page's finder)."""
     q = request.GET.get("patient_q", "")[:60]
     patients = (
-        Patient.objects.for_clinic(request.clinic)  # type: ignore[attr-defined]
+        Patient.objects.for_clinic(request.clinic)
         .filter(active=True)
         .search(q)
         .select_related("primary_payer")[:50]
     )
     access_record_many(
-        clinic=request.clinic,  # type: ignore[attr-defined]
+        clinic=active_clinic(request),
         user=request.user,
         rows=((AccessKind.PATIENT, p.pk, p.pk) for p in patients),
         path=request.get_full_path(),

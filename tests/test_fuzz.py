@@ -351,6 +351,7 @@ def _version(w: World) -> Fields:
 
 def _queue_fields(w: World) -> Fields:
     return {
+        "q": ["Adler"],
         "status": ["needs_review"],
         "rule": ["necessity-missing"],
         "severity": ["errors"],
@@ -451,7 +452,9 @@ SPECS: dict[str, Spec] = {
     "authorization-create": Spec("therapist", BOTH, _authorization_fields("FZ-2")),
     "authorization-update": Spec("owner", BOTH, _authorization_fields("FZ-1")),
     "therapy-used-edit": Spec("owner", BOTH, _therapy_used_fields),
-    "session-list": Spec("therapist", GET, lambda w: {"status": ["returned"], "page": ["1"]}),
+    "session-list": Spec(
+        "therapist", GET, lambda w: {"status": ["returned"], "q": ["Adler"], "page": ["1"]}
+    ),
     "session-new": Spec("therapist", BOTH, _session_fields),
     # The same form once more (each field alone is swept on session-new).
     "session-suggest": Spec("therapist", POST, _session_fields, valid_status=200, each_field=False),

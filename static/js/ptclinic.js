@@ -9,14 +9,71 @@ document.addEventListener("htmx:responseError", function (event) {
   }
 });
 
-// "Select all" in a table header ticks every enabled checkbox of the form it names.
+// Bulk selection (the review queue). "Select all" in a table header names the form its row
+// boxes belong to (their `form` attribute: the table sits in a region htmx swaps). A tick, here
+// or on a row, keeps the header box (half-ticked when some are), the form's "N claims selected"
+// and its buttons in step. Listening on the document, it holds for a table htmx has swapped in.
+function rowBoxes(formId) {
+  return Array.from(document.querySelectorAll(
+    'input[type="checkbox"][name="claim"][form="' + formId + '"]:not(:disabled)'));
+}
+
+function selectionSync(formId) {
+  const boxes = rowBoxes(formId);
+  const ticked = boxes.filter(function (box) { return box.checked; }).length;
+  boxes.forEach(function (box) {
+    const row = box.closest("tr");
+    if (row) row.classList.toggle("table-active", box.checked);
+  });
+  document.querySelectorAll('[data-select-all="' + formId + '"]').forEach(function (all) {
+    all.disabled = boxes.length === 0;
+    all.checked = boxes.length > 0 && ticked === boxes.length;
+    all.indeterminate = ticked > 0 && ticked < boxes.length;
+  });
+  const form = document.getElementById(formId);
+  if (!form) return;
+  const count = form.querySelector("[data-selection-count]");
+  const text = ticked === 0 ? "No claims selected" :
+    ticked + (ticked === 1 ? " claim selected" : " claims selected");
+  if (count && count.textContent !== text) count.textContent = text;
+  // aria-disabled, not disabled: the button stays in the Tab order and says what is missing.
+  form.querySelectorAll("[data-bulk-action]").forEach(function (button) {
+    button.setAttribute("aria-disabled", ticked === 0 ? "true" : "false");
+    button.classList.toggle("disabled", ticked === 0);
+  });
+}
+
+function selectionSyncAll() {
+  document.querySelectorAll("[data-select-all]").forEach(function (all) {
+    selectionSync(all.dataset.selectAll);
+  });
+}
+
 document.addEventListener("change", function (event) {
-  const all = event.target.closest("[data-select-all]");
-  if (!all) return;
-  const form = all.getAttribute("form") || all.dataset.selectAll;
-  document.querySelectorAll('input[name="claim"][form="' + form + '"]:not(:disabled)')
-    .forEach(function (box) { box.checked = all.checked; });
+  const target = event.target;
+  if (!(target instanceof HTMLInputElement) || target.type !== "checkbox") return;
+  if (target.dataset.selectAll) {
+    rowBoxes(target.dataset.selectAll).forEach(function (box) { box.checked = target.checked; });
+    selectionSync(target.dataset.selectAll);
+  } else if (target.name === "claim" && target.getAttribute("form")) {
+    selectionSync(target.getAttribute("form"));
+  }
 });
+
+// Nothing ticked: the form is not sent (the server would say the same after a page load).
+document.addEventListener("submit", function (event) {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.querySelector("[data-bulk-action]")) return;
+  if (rowBoxes(form.id).some(function (box) { return box.checked; })) return;
+  event.preventDefault();
+  const count = form.querySelector("[data-selection-count]");
+  if (count) count.textContent = form.dataset.nothingSelected || "Select some claims first.";
+});
+
+document.addEventListener("DOMContentLoaded", selectionSyncAll);
+// After a swap, and after the browser puts back ticks on a page reached with Back.
+document.addEventListener("htmx:afterSettle", selectionSyncAll);
+window.addEventListener("pageshow", selectionSyncAll);
 
 // A service row's remove button: drop the row (and its error line) and recalculate.
 document.addEventListener("click", function (event) {

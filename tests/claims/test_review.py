@@ -222,6 +222,106 @@ def test_the_date_of_service_range_filter(boss: Client, clinic: Clinic, pt: Any)
     assert shown_ids(queue(boss, date_to=day(5))) == [old.pk, middle.pk]
 
 
+def patient_claim(clinic: Clinic, user: Any, **names: str) -> Claim:
+    """A clean claim for a new patient of `clinic` with the given names (and MRN)."""
+    patient = make_patient(clinic, **names)
+    make_plan(patient)
+    return make_claim(clinic, user, patient)
+
+
+def test_the_patient_search_finds_claims_by_last_name_or_mrn(
+    boss: Client, clinic: Clinic, pt: Any
+) -> None:
+    adler = patient_claim(clinic, pt, first_name="Ruth", last_name="Adler", mrn="RB-1001")
+    zimmer = patient_claim(clinic, pt, first_name="Bob", last_name="Zimmer", mrn="RB-2002")
+    html = queue(boss)
+    assert '<label for="id_q" class="form-label small mb-0">Patient: name or MRN</label>' in html
+    assert shown_ids(queue(boss, q="adler")) == [adler.pk]
+    assert shown_ids(queue(boss, q="  ADL ")) == [adler.pk]
+    assert shown_ids(queue(boss, q="RB-2002")) == [zimmer.pk]
+    assert shown_ids(queue(boss, q="rb-2")) == [zimmer.pk]
+    assert sorted(shown_ids(queue(boss, q=""))) == sorted([adler.pk, zimmer.pk])
+    nobody = queue(boss, q="Nobody")
+    assert shown_ids(nobody) == []
+    assert "No claims match these filters" in nobody
+
+
+def test_the_patient_search_never_shows_another_clinics_patient(
+    boss: Client, clinic: Clinic, other_clinic: Clinic, pt: Any
+) -> None:
+    mine = patient_claim(clinic, pt, first_name="Ruth", last_name="Adler", mrn="SAME-1")
+    elsewhere = make_member(other_clinic, Role.THERAPIST, credential="PT")
+    theirs = patient_claim(
+        other_clinic, elsewhere, first_name="Ruth", last_name="Adler", mrn="SAME-1"
+    )
+    for q in ("Adler", "SAME-1", "Ruth Adler"):
+        ids = shown_ids(queue(boss, q=q, status=""))
+        assert ids == [mine.pk] and theirs.pk not in ids
+
+
+def test_the_patient_search_keeps_the_other_filters_the_sort_and_the_pages(
+    boss: Client, clinic: Clinic, pt: Any
+) -> None:
+    adler = make_patient(clinic, first_name="Ruth", last_name="Adler")
+    make_plan(adler)
+    visits = [make_claim(clinic, pt, adler, days_ago=n + 1) for n in range(26)]
+    flagged = make_claim(clinic, pt, adler, necessity="", days_ago=30)
+    zimmer = patient_claim(clinic, pt, first_name="Bob", last_name="Zimmer")
+
+    first = queue(boss, q="adler")
+    assert len(shown_ids(first)) == 25 and zimmer.pk not in shown_ids(first)
+    assert 'href="?q=adler&amp;page=2"' in first  # the page links keep the search
+    assert 'href="?q=adler&amp;sort=patient"' in first  # and so do the sort links
+    assert len(shown_ids(queue(boss, q="adler", page=2))) == 2
+    assert flagged.pk in shown_ids(queue(boss, q="adler", severity="errors"))
+    assert shown_ids(queue(boss, q="zimmer", severity="errors")) == []
+    day = (TODAY - dt.timedelta(days=3)).isoformat()
+    assert shown_ids(queue(boss, q="adler", date_from=day, date_to=day)) == [visits[2].pk]
+    oldest_first = shown_ids(queue(boss, q="adler", sort="date_of_service"))
+    assert oldest_first[:2] == [flagged.pk, visits[-1].pk]
+    partial = boss.get(reverse("review-queue"), {"q": "adler"}, HTTP_HX_REQUEST="true")
+    assert "<html" not in partial.content.decode()
+    assert 'value="adler"' in partial.content.decode()
+
+
+def test_the_csv_export_keeps_the_patient_search(boss: Client, clinic: Clinic, pt: Any) -> None:
+    adler = patient_claim(clinic, pt, first_name="Ruth", last_name="Adler")
+    zimmer = patient_claim(clinic, pt, first_name="Bob", last_name="Zimmer")
+    for claim in (adler, zimmer):
+        boss.post(reverse("claim-approve", args=[claim.pk]), {"version": claim.version})
+    page = queue(boss, q="adler", status="approved")
+    assert f'href="{reverse("review-export")}?q=adler"' in page
+    response = boss.get(reverse("review-export"), {"q": "adler"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert {r[0] for r in rows[1:]} == {str(adler.pk)}
+
+
+def test_the_patient_search_adds_one_subquery_and_no_query(
+    boss: Client, clinic: Clinic, pt: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        patient_claim(clinic, pt, first_name="Ruth", last_name="Adler")
+    queue(boss)  # the first request stores the active clinic in the session (a write)
+    with CaptureQueriesContext(connection) as plain:
+        queue(boss, q="")
+    with CaptureQueriesContext(connection) as searched:
+        assert len(shown_ids(queue(boss, q="adler"))) == 3
+    # The search is a subquery of the queries the page makes anyway, not a query of its own.
+    assert len(searched.captured_queries) == len(plain.captured_queries)
+
+
+def test_every_row_box_names_its_claim_and_patient(boss: Client, clinic: Clinic, pt: Any) -> None:
+    claim = patient_claim(clinic, pt, first_name="Ruth", last_name="Adler")
+    html = queue(boss)
+    assert f'aria-label="Select claim {claim.pk} for Adler, Ruth"' in html
+    assert 'data-select-all="bulk-approve" aria-label="Select all claims on this page"' in html
+    assert 'role="status" aria-live="polite" data-selection-count' in html
+    assert '<button class="btn btn-success btn-sm" type="submit" data-bulk-action' in html
+
+
 def test_a_bad_filter_value_is_shown_and_ignored(boss: Client, clinic: Clinic, pt: Any) -> None:
     claim = make_claim(clinic, pt)
     html = queue(boss, date_from="not-a-date")
@@ -659,8 +759,9 @@ def test_bulk_approve_approves_only_clean_claims_that_need_review(
     Claim.objects.filter(pk=returned.pk).update(status=ClaimStatus.RETURNED)
     html = queue(boss)
     assert (
-        f'value="{flagged.pk}" form="bulk-approve" aria-label="Select claim #{flagged.pk}" disabled'
-        in html
+        f'value="{flagged.pk}" form="bulk-approve" '
+        f'aria-label="Select claim {flagged.pk} for {flagged.patient.last_name}, '
+        f'{flagged.patient.first_name}" disabled' in html
     )
 
     next_url = reverse("review-queue") + "?payer="

@@ -378,6 +378,22 @@ def test_an_approved_claim_cannot_be_edited(
     assert client.get(reverse("session-edit", args=[session.pk])).status_code == 403
 
 
+
+@pytest.mark.parametrize("status", [ClaimStatus.APPROVED, ClaimStatus.SUBMITTED, ClaimStatus.PAID])
+def test_my_sessions_offers_edit_only_while_the_claim_is_open(
+    client_for: Any, pt: Any, clinic: Any, patient: Any, status: str
+) -> None:
+    client = client_for(pt)
+    client.post(
+        reverse("session-new"), post_data(patient, membership(pt, clinic), [("97110", "30", "")])
+    )
+    claim = Claim.objects.get()
+    edit = reverse("session-edit", args=[claim.sessions.get().pk])
+    assert f'href="{edit}"' in client.get(reverse("session-list")).content.decode()
+    Claim.objects.filter(pk=claim.pk).update(status=status)
+    assert f'href="{edit}"' not in client.get(reverse("session-list")).content.decode()
+    assert client.get(edit).status_code == 403
+
 def test_my_sessions_shows_only_my_own(client_for: Any, pt: Any, clinic: Any, patient: Any) -> None:
     other = make_member(clinic, Role.THERAPIST, first_name="Other", last_name="Therapist")
     client_for(other).post(
@@ -406,6 +422,83 @@ def test_my_sessions_query_count_does_not_grow_with_rows(
     for minutes in ("40", "45", "50", "55"):
         client.post(reverse("session-new"), post_data(patient, me, [("97110", minutes, "")]))
     assert queries_for_list() == one_row <= 10
+
+
+def test_my_sessions_search_finds_my_sessions_by_last_name_or_mrn(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    client = client_for(pt)
+    me = membership(pt, clinic)
+    zimmer = make_patient(clinic, first_name="Bob", last_name="Zimmer", mrn="ZZ-9")
+    for someone in (patient, zimmer):
+        client.post(reverse("session-new"), post_data(someone, me, [("97110", "30", "")]))
+    adler_session = TreatmentSession.objects.get(patient=patient)
+    zimmer_session = TreatmentSession.objects.get(patient=zimmer)
+
+    def shown(**params: str) -> str:
+        response = client.get(reverse("session-list"), params)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    page = shown()
+    assert '<label for="session-q" class="visually-hidden">Patient: name or MRN</label>' in page
+    by_name = shown(q="adler")
+    assert "Adler, Ruth" in by_name and "Zimmer" not in by_name
+    assert 'value="adler"' in by_name
+    by_mrn = shown(q="zz-9")
+    assert "Zimmer, Bob" in by_mrn and "Adler" not in by_mrn
+    assert f'data-claim="{zimmer_session.claim_id}"' in by_mrn
+    with_status = shown(q="adler", status="needs_review")
+    assert f'data-claim="{adler_session.claim_id}"' in with_status
+    nobody = shown(q="Nobody")
+    assert 'data-testid="sessions-empty"' in nobody
+    assert "No sessions match this patient search." in nobody
+    partial = client.get(reverse("session-list"), {"q": "adler"}, HTTP_HX_REQUEST="true")
+    assert "<html" not in partial.content.decode() and "Adler, Ruth" in partial.content.decode()
+
+
+def test_my_sessions_search_never_shows_another_clinics_patient(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    """pt works in two clinics, each with a Ruth Adler of the same MRN: the search in one
+    clinic never shows the other's."""
+    client = client_for(pt)
+    client.post(
+        reverse("session-new"), post_data(patient, membership(pt, clinic), [("97110", "30", "")])
+    )
+    elsewhere = make_clinic(name="Elsewhere")
+    make_member(elsewhere, Role.THERAPIST, credential="PT", user=pt)
+    twin = make_patient(elsewhere, first_name="Ruth", last_name="Adler", mrn=patient.mrn)
+    theirs = client_for(pt)
+    # The second client works in the other clinic.
+    theirs.post(reverse("clinic-switch"), {"clinic": elsewhere.pk, "next": "/"})
+    theirs.post(
+        reverse("session-new"), post_data(twin, membership(pt, elsewhere), [("97110", "30", "")])
+    )
+    mine = TreatmentSession.objects.get(patient=patient)
+    other = TreatmentSession.objects.get(patient=twin)
+    for q in ("Adler", patient.mrn):
+        html = client.get(reverse("session-list"), {"q": q}).content.decode()
+        assert f'data-claim="{mine.claim_id}"' in html
+        assert f'data-claim="{other.claim_id}"' not in html
+
+
+def test_my_sessions_page_links_keep_the_search(
+    client_for: Any, pt: Any, clinic: Any, patient: Any
+) -> None:
+    client = client_for(pt)
+    me = membership(pt, clinic)
+    for days in range(1, 27):
+        day = (timezone.localdate() - dt.timedelta(days=days)).isoformat()
+        client.post(
+            reverse("session-new"),
+            post_data(patient, me, [("97110", "30", "")], date_of_service=day),
+        )
+    assert TreatmentSession.objects.count() == 26
+    html = client.get(reverse("session-list"), {"q": "adler"}).content.decode()
+    assert 'href="?q=adler&amp;page=2"' in html
+    second = client.get(reverse("session-list"), {"q": "adler", "page": 2}).content.decode()
+    assert second.count("Adler, Ruth") == 1
 
 
 def test_the_patient_finder_narrows_the_choices_by_name_or_mrn(

@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 import pytest
@@ -51,3 +52,27 @@ def test_a_therapist_sees_units_live_saves_and_finds_the_claim(
     expect(rows.first).to_contain_text("Returned")
     expect(row.get_by_test_id("claim-status")).to_contain_text("Needs review")
     shot(page, "my-sessions")
+
+
+def test_my_sessions_finds_a_patient_by_name_or_mrn(
+    page: Page, live_server: Any, demo: None, shot: Any
+) -> None:
+    login(page, live_server.url, "demo-pt", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/sessions/")
+    table = page.get_by_test_id("session-table")
+    search = page.get_by_label("Patient: name or MRN")
+    search.fill("Adler")
+    search.press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]q=Adler"))
+    expect(table).to_contain_text("Adler, Ruth")
+    expect(table.locator("tbody tr").filter(has_not_text="Adler, Ruth")).to_have_count(0)
+    shot(page, "by-name")
+    search.fill("RB-1002")
+    search.press("Enter")
+    expect(table.locator("tbody tr").filter(has_not_text="Benson, George")).to_have_count(0)
+    expect(table).to_contain_text("Benson, George")
+    search.fill("Nobody")
+    search.press("Enter")
+    expect(page.get_by_test_id("sessions-empty")).to_contain_text(
+        "No sessions match this patient search."
+    )
