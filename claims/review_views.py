@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -54,20 +54,20 @@ from claims.services import (
 )
 from claims.tables import BULK_FORM_ID, ReviewQueueTable, flag_badges, status_badge
 from coding.models import Icd10Code
-from ptclinic.http import safe_next
+from ptclinic.http import HtmxHttpRequest, safe_next
 from ptclinic.models import Role
-from ptclinic.roles import role_required
+from ptclinic.roles import active_clinic, role_required
 from ptclinic.spreadsheets import spreadsheet_text
 
 PER_PAGE = 25
 TIMELINE_GAP = dt.timedelta(seconds=2)  # records this close, by one person, are one event
 
 
-def _claims(request: HttpRequest) -> Any:
-    return Claim.objects.for_clinic(request.clinic)  # type: ignore[attr-defined]
+def _claims(request: HtmxHttpRequest) -> Any:
+    return Claim.objects.for_clinic(request.clinic)
 
 
-def _wants_partial(request: HttpRequest) -> bool:
+def _wants_partial(request: HtmxHttpRequest) -> bool:
     htmx = getattr(request, "htmx", None)
     return htmx is not None and bool(htmx) and not htmx.history_restore_request
 
@@ -85,7 +85,7 @@ class RuleCount:
     active: bool
 
 
-def _queue_claims(request: HttpRequest) -> Any:
+def _queue_claims(request: HtmxHttpRequest) -> Any:
     """The clinic's claims, errors first and then the oldest date of service first."""
     return (
         _claims(request)
@@ -95,7 +95,7 @@ def _queue_claims(request: HttpRequest) -> Any:
     )
 
 
-def _rule_counts(request: HttpRequest, claims: Any) -> list[RuleCount]:
+def _rule_counts(request: HtmxHttpRequest, claims: Any) -> list[RuleCount]:
     """Per rule, how many of the filtered claims carry an open flag of it (one query)."""
     rows = (
         ClaimFlag.objects.filter(status=FlagStatus.OPEN, claim__in=claims.order_by().values("pk"))
@@ -126,8 +126,8 @@ def _rule_counts(request: HttpRequest, claims: Any) -> list[RuleCount]:
 @role_required(Role.OWNER)
 @require_GET
 @vary_on_headers("HX-Request")
-def review_queue(request: HttpRequest) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def review_queue(request: HtmxHttpRequest) -> HttpResponse:
+    clinic = active_clinic(request)
     claim_filter = ClaimReviewFilter(request.GET, queryset=_queue_claims(request), clinic=clinic)
     # Only claims that need review can be approved: no checkboxes when none can be shown.
     can_bulk_approve = claim_filter.form.data.get("status") in ("", ClaimStatus.NEEDS_REVIEW)
@@ -162,7 +162,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @role_required(Role.OWNER)
 @require_POST
-def review_bulk_approve(request: HttpRequest) -> HttpResponse:
+def review_bulk_approve(request: HtmxHttpRequest) -> HttpResponse:
     # ASCII digits that fit a database id: "²" is a digit to isdigit() but not to int(), and
     # SQLite cannot bind 10**30 in an IN list (both were 500s).
     ids = [int(v) for v in request.POST.getlist("claim") if v.isascii() and v.isdigit()]
@@ -171,7 +171,7 @@ def review_bulk_approve(request: HttpRequest) -> HttpResponse:
         messages.warning(request, "Select the claims to approve first.")
     else:
         approved, skipped = claims_bulk_approve(
-            clinic=request.clinic,  # type: ignore[attr-defined]
+            clinic=active_clinic(request),
             user=request.user,
             claim_ids=ids,
         )
@@ -235,7 +235,7 @@ def _csv_rows(claims: Iterable[Claim]) -> Iterator[Sequence[str]]:
 @login_required
 @role_required(Role.OWNER)
 @require_GET
-def review_export(request: HttpRequest) -> StreamingHttpResponse:
+def review_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
     """The approved claims (with the queue's other filters), one row per claim line."""
     params = request.GET.copy()
     params["status"] = ClaimStatus.APPROVED
@@ -245,12 +245,12 @@ def review_export(request: HttpRequest) -> StreamingHttpResponse:
         .select_related("patient", "payer", "therapist__user")
         .prefetch_related("lines")
         .order_by("date_of_service", "id"),
-        clinic=request.clinic,  # type: ignore[attr-defined]
+        clinic=request.clinic,
     ).qs
     # Every claim in the file holds a patient's name, member id and diagnoses: logged up front
     # (the file streams), in one INSERT.
     services.access_record_many(
-        clinic=request.clinic,  # type: ignore[attr-defined]
+        clinic=active_clinic(request),
         user=request.user,
         rows=(
             (AccessKind.CLAIM, pk, patient_id)
@@ -261,7 +261,7 @@ def review_export(request: HttpRequest) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
     rows = (writer.writerow(row) for row in _csv_rows(claims.iterator(chunk_size=500)))
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    name = slugify(request.clinic.name) or "clinic"  # type: ignore[attr-defined]
+    name = slugify(active_clinic(request).name) or "clinic"
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="approved-claims-{name}-{stamp}.csv"'
     return response
@@ -311,7 +311,7 @@ class TimelineEntry:
     items: list[TimelineItem] = field(default_factory=list)
 
 
-def _claim_or_404(request: HttpRequest, claim_id: int) -> Claim:
+def _claim_or_404(request: HtmxHttpRequest, claim_id: int) -> Claim:
     claim: Claim = get_object_or_404(
         _claims(request)
         .select_related("patient", "payer", "therapist__user", "decided_by")
@@ -322,7 +322,7 @@ def _claim_or_404(request: HttpRequest, claim_id: int) -> Claim:
 
 
 def _detail(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     claim: Claim,
     *,
     forms: dict[str, Form] | None = None,
@@ -342,7 +342,7 @@ def _detail(
         LineRow(
             line=line,
             dx=[diagnoses[p - 1] for p in line.dx_pointers if 0 < p <= len(diagnoses)],
-            form=forms.get(f"line-{line.pk}")  # type: ignore[arg-type]
+            form=forms.get(f"line-{line.pk}")  # type: ignore[arg-type]  # a line-* key holds a LineEditForm
             or LineEditForm(
                 initial={
                     **initial,
@@ -359,7 +359,7 @@ def _detail(
             flag=flag,
             title=RULES[flag.rule_id].title if flag.rule_id in RULES else flag.rule_id,
             form=(
-                forms.get(f"flag-{flag.pk}")  # type: ignore[arg-type]
+                forms.get(f"flag-{flag.pk}")  # type: ignore[arg-type]  # a flag-* key holds a FlagSettleForm
                 or FlagSettleForm(initial=initial, auto_id=f"id_flag{flag.pk}_%s")
             )
             if flag.status == FlagStatus.OPEN
@@ -394,7 +394,7 @@ def _detail(
 @login_required
 @role_required(Role.OWNER)
 @require_GET
-def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_detail(request: HtmxHttpRequest, claim_id: int) -> HttpResponse:
     claim = _claim_or_404(request, claim_id)
     services.access_record(
         clinic=claim.clinic,
@@ -408,7 +408,7 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 
 def _decide(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     claim: Claim,
     form: VersionedForm,
     key: str,
@@ -436,7 +436,7 @@ def _decide(
     return _detail(request, claim, forms={key: form})
 
 
-def _gone(request: HttpRequest, claim: Claim) -> HttpResponse:
+def _gone(request: HtmxHttpRequest, claim: Claim) -> HttpResponse:
     """A flag or line of this claim that is no longer there: a re-scrub replaces the open
     flags and a resubmission the lines, so the page that named it is stale."""
     messages.warning(
@@ -450,7 +450,7 @@ def _gone(request: HttpRequest, claim: Claim) -> HttpResponse:
 @login_required
 @role_required(Role.OWNER)
 @require_POST
-def claim_approve_view(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_approve_view(request: HtmxHttpRequest, claim_id: int) -> HttpResponse:
     claim = _claim_or_404(request, claim_id)
 
     def act(data: dict[str, Any]) -> str:
@@ -470,7 +470,7 @@ def claim_approve_view(request: HttpRequest, claim_id: int) -> HttpResponse:
 @login_required
 @role_required(Role.OWNER)
 @require_POST
-def claim_return_view(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_return_view(request: HtmxHttpRequest, claim_id: int) -> HttpResponse:
     claim = _claim_or_404(request, claim_id)
 
     def act(data: dict[str, Any]) -> str:
@@ -485,7 +485,7 @@ def claim_return_view(request: HttpRequest, claim_id: int) -> HttpResponse:
 @login_required
 @role_required(Role.OWNER)
 @require_POST
-def flag_settle_view(request: HttpRequest, claim_id: int, flag_id: int) -> HttpResponse:
+def flag_settle_view(request: HtmxHttpRequest, claim_id: int, flag_id: int) -> HttpResponse:
     claim = _claim_or_404(request, claim_id)
     flag = ClaimFlag.objects.filter(pk=flag_id, claim=claim).first()
     if flag is None:
@@ -506,7 +506,7 @@ def flag_settle_view(request: HttpRequest, claim_id: int, flag_id: int) -> HttpR
 @login_required
 @role_required(Role.OWNER)
 @require_POST
-def claim_line_edit(request: HttpRequest, claim_id: int, line_id: int) -> HttpResponse:
+def claim_line_edit(request: HtmxHttpRequest, claim_id: int, line_id: int) -> HttpResponse:
     claim = _claim_or_404(request, claim_id)
     line = ClaimLine.objects.filter(pk=line_id, claim=claim).first()
     if line is None:
@@ -542,7 +542,7 @@ def _flag_summary(claim: Claim) -> str:
 @login_required
 @role_required(Role.OWNER)
 @require_POST
-def claim_rescrub(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_rescrub(request: HtmxHttpRequest, claim_id: int) -> HttpResponse:
     """Run the scrubber again, e.g. after a plan of care was certified or a table changed."""
     claim = _claim_or_404(request, claim_id)
     try:
