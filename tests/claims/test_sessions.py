@@ -378,7 +378,6 @@ def test_an_approved_claim_cannot_be_edited(
     assert client.get(reverse("session-edit", args=[session.pk])).status_code == 403
 
 
-
 @pytest.mark.parametrize("status", [ClaimStatus.APPROVED, ClaimStatus.SUBMITTED, ClaimStatus.PAID])
 def test_my_sessions_offers_edit_only_while_the_claim_is_open(
     client_for: Any, pt: Any, clinic: Any, patient: Any, status: str
@@ -393,6 +392,7 @@ def test_my_sessions_offers_edit_only_while_the_claim_is_open(
     Claim.objects.filter(pk=claim.pk).update(status=status)
     assert f'href="{edit}"' not in client.get(reverse("session-list")).content.decode()
     assert client.get(edit).status_code == 403
+
 
 def test_my_sessions_shows_only_my_own(client_for: Any, pt: Any, clinic: Any, patient: Any) -> None:
     other = make_member(clinic, Role.THERAPIST, first_name="Other", last_name="Therapist")
