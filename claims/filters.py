@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import QueryDict
 
-from claims.models import Claim, ClaimFlag, ClaimStatus, FlagStatus, Patient
+from claims.models import Claim, ClaimFlag, ClaimQuerySet, ClaimStatus, FlagStatus
 from claims.scrubber import RULES
 from coding.models import Payer
 from ptclinic.models import Clinic, Membership, Role
@@ -103,10 +103,8 @@ class ClaimReviewFilter(django_filters.FilterSet):
             data.get(name) for name in self.filters if name != "status"
         )
 
-    def filter_patient(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
-        # The patient list's own search (one subquery), over this clinic's patients only.
-        patients = Patient.objects.for_clinic(self.clinic).search(value)
-        return queryset.filter(patient__in=patients.values("pk"))
+    def filter_patient(self, queryset: ClaimQuerySet, name: str, value: str) -> ClaimQuerySet:
+        return queryset.of_patients_matching(self.clinic, value)
 
     def filter_rule(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
         open_flag = ClaimFlag.objects.filter(

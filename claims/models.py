@@ -59,6 +59,18 @@ class PatientQuerySet(ClinicScopedQuerySet["Patient"]):
         return self.filter(cond)
 
 
+class OfPatientsQuerySet(ClinicScopedQuerySet[_Row]):
+    """Records of a clinic's patients (sessions, claims): narrowed by the patient search."""
+
+    def of_patients_matching(self, clinic: Clinic | None, q: str) -> Self:
+        """The records of `clinic`'s patients whom `q` finds (PatientQuerySet.search: name or
+        MRN), in one subquery; all of them when `q` is blank."""
+        if not q.strip():
+            return self
+        patients = Patient.objects.for_clinic(clinic).search(q)
+        return self.filter(patient__in=patients.values("pk"))
+
+
 class Sex(models.TextChoices):
     FEMALE = "F", "Female"
     MALE = "M", "Male"
@@ -286,7 +298,7 @@ class TherapyAmountUsed(models.Model):
         return f"{self.patient} {self.year}: ${self.amount}"
 
 
-class SessionQuerySet(ClinicScopedQuerySet["TreatmentSession"]):
+class SessionQuerySet(OfPatientsQuerySet["TreatmentSession"]):
     def for_patient_before(self, patient: Patient, day: dt.date) -> SessionQuerySet:
         return self.filter(patient=patient, date_of_service__lt=day)
 
@@ -407,7 +419,7 @@ ERRORS_FIRST = Case(
 )
 
 
-class ClaimQuerySet(ClinicScopedQuerySet["Claim"]):
+class ClaimQuerySet(OfPatientsQuerySet["Claim"]):
     def in_queue_order(self) -> ClaimQuerySet:
         return self.annotate(errors_first=ERRORS_FIRST).order_by(
             "errors_first", "date_of_service", "id"

@@ -207,11 +207,7 @@ def session_list(request: HtmxHttpRequest) -> HttpResponse:
     if status in ClaimStatus.values:
         sessions = sessions.filter(claim__status=status)
     q = request.GET.get("q", "").strip()[:60]
-    if q:
-        # The patient list's own search (one subquery), over this clinic's patients only.
-        clinic = request.clinic
-        patients = Patient.objects.for_clinic(clinic).search(q)
-        sessions = sessions.filter(patient__in=patients.values("pk"))
+    sessions = sessions.of_patients_matching(request.clinic, q)
     page = Paginator(sessions, 25).get_page(request.GET.get("page"))
     access_record_many(
         clinic=active_clinic(request),

@@ -12,18 +12,17 @@ from ptclinic.services import (
     membership_ensure,
     user_ensure,
 )
-from ptclinic.two_factor import authenticator_ensure
+from ptclinic.two_factor import authenticator_ensure, two_factor_required
 
 DEMO_PASSWORD = "ptclinic-demo"
 DEMO_CLINIC = "Riverbend Physical Therapy (demo)"
 OTHER_DEMO_CLINIC = "Summit Rehab (demo)"
 
-# The demo's two-factor secret, published like its password (both refused with DEBUG off):
-# base 32 "OB2G G3DJ NZUW GLLE MVWW 6LJS MZQS 223F", for an authenticator app, or `manage.py
-# demo_code` prints the code it shows now.
+# The demo's two-factor secret, published like its password (the demo is seeded only with
+# DEBUG on): base 32 "OB2G G3DJ NZUW GLLE MVWW 6LJS MZQS 223F", for an authenticator app, or
+# `manage.py demo_code` prints the code it shows now. The demo users whose role must sign in
+# with two factors (ptclinic.two_factor) have it.
 DEMO_TOTP_KEY = b"ptclinic-demo-2fa-ke".hex()
-# The demo users whose role must sign in with two factors (ptclinic.two_factor).
-DEMO_TWO_FACTOR_USERS = ("demo-owner", "demo-admin", "demo-clinic-admin")
 
 DEMO_USERS_HELP = (
     ("demo-pt", "Dana Reyes, PT — enters treatment sessions"),
@@ -80,7 +79,8 @@ def seed() -> list[str]:
     membership_ensure(user=owner, clinic=other, role=Role.OWNER)
     membership_ensure(user=admin, clinic=clinic, role=Role.ADMIN)
     membership_ensure(user=clinic_admin, clinic=clinic, role=Role.ADMIN)
-    for user in (owner, admin, clinic_admin):
+    two_factor_users = [u for u in (pt, pta, owner, admin, clinic_admin) if two_factor_required(u)]
+    for user in two_factor_users:
         authenticator_ensure(user, DEMO_TOTP_KEY)
     from claims.demo import seed_clinic  # the clinical demo data builds on the users above
 
@@ -88,7 +88,9 @@ def seed() -> list[str]:
     return [
         f"Clinics: {clinic.name}; {other.name}",
         "Users: " + ", ".join(u for u, _ in DEMO_USERS_HELP),
-        "Two-factor code for " + ", ".join(DEMO_TWO_FACTOR_USERS) + ": manage.py demo_code",
+        "Two-factor code for "
+        + ", ".join(u.username for u in two_factor_users)
+        + ": manage.py demo_code",
         *clinical,
     ]
 

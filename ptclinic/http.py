@@ -36,11 +36,15 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
 
     Only paths: `redirect()` would take "home" or "1" for a view name (a 500), and a full URL
     could send the user to another site."""
-    next_url = request.POST.get("next", "")
-    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    return safe_path(request, request.POST.get("next", ""), fallback)
+
+
+def safe_path(request: HttpRequest, path: str, fallback: str) -> str:
+    """`path` when it is a path on this site (as `safe_next` says), else `fallback`."""
+    if path.startswith("/") and url_has_allowed_host_and_scheme(
+        path, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return next_url
+        return path
     return fallback
 
 

@@ -249,13 +249,13 @@ CODE_IMPORT_MAX_BYTES = int(os.environ.get("CODE_IMPORT_MAX_BYTES", str(20 * 102
 # Why a claim changed can be a reviewer's whole comment: keep it in full in the history.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
-# Login lockout (django-axes): attempts are kept in the database, shared by every app host.
 # Two-factor login (ptclinic/two_factor.py): the name authenticator apps show, and the wait
 # after each wrong code (1 s, doubling: 2, 4, 8 … up to django-otp's cap).
 OTP_TOTP_ISSUER = "ptclinic"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
+# Login lockout (django-axes): attempts are kept in the database, shared by every app host.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 from django_otp import DEVICE_ID_SESSION_KEY, verify_token
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -69,7 +70,7 @@ def recovery_device(user: User) -> StaticDevice | None:
 
 
 def has_two_factor(user: User) -> bool:
-    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())  # untyped package
 
 
 def recovery_codes_left(user: User) -> int:
@@ -264,8 +265,6 @@ class TwoFactorMiddleware:
             target = _second_step_url(request, "two-factor-setup")
         else:
             return None
-        if request.headers.get("HX-Request"):
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = target
-            return response
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(target)
         return HttpResponseRedirect(target)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ptclinic import two_factor
-from ptclinic.http import safe_next
+from ptclinic.http import safe_path
 
 
 class CodeForm(forms.Form):
@@ -28,15 +28,14 @@ class CodeForm(forms.Form):
     )
 
 
-def _next(request: HttpRequest) -> str:
-    """Where to go once the second step is done: the page the user asked for (a path on this
-    site only), else home."""
-    return safe_next(request, reverse("home"))
-
-
 def _next_field(request: HttpRequest) -> str:
-    value = request.POST.get("next") or request.GET.get("next") or ""
-    return value if value.startswith("/") and not value.startswith("//") else ""
+    """The page the user asked for before the second step (a path on this site only), or ""."""
+    return safe_path(request, request.POST.get("next") or request.GET.get("next") or "", "")
+
+
+def _next(request: HttpRequest) -> str:
+    """Where to go once the second step is done: the page the user asked for, else home."""
+    return _next_field(request) or reverse("home")
 
 
 @two_factor.two_factor_exempt

@@ -231,8 +231,10 @@ def sign_in(client: Client, user: Any) -> Client:
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from ptclinic.two_factor import authenticator
+
     client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = authenticator(user)
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Test phone", confirmed=True)
     session = client.session
