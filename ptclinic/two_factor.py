@@ -257,14 +257,17 @@ class TwoFactorMiddleware:
         user: Any = request.user
         if not user.is_authenticated or user.is_verified():
             return None
-        if getattr(view, "two_factor_exempt", False) or not getattr(view, "login_required", True):
-            return None
         if has_two_factor(user):
-            target = _second_step_url(request, "two-factor-verify")
+            step = "two-factor-verify"
         elif two_factor_required(user):
-            target = _second_step_url(request, "two-factor-setup")
+            step = "two-factor-setup"
         else:
             return None
+        # The pages of the second step show no navigation: nothing else opens before it.
+        request.two_factor_pending = True  # type: ignore[attr-defined]  # read by base.html
+        if getattr(view, "two_factor_exempt", False) or not getattr(view, "login_required", True):
+            return None
+        target = _second_step_url(request, step)
         if getattr(request, "htmx", False):
             return HttpResponseClientRedirect(target)
         return HttpResponseRedirect(target)

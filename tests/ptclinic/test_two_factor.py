@@ -110,6 +110,10 @@ def test_a_user_with_an_authenticator_gives_its_code_after_the_password(owner: A
     assert login.status_code == 302
     page = client.get(reverse("review-queue"))
     assert page["Location"] == reverse("two-factor-verify") + "?next=%2Freview%2F"
+    # The code page offers nothing that the second step holds back: no menu, no notices.
+    code_page = client.get(page["Location"]).content.decode()
+    assert 'aria-label="Main"' in code_page and "Review queue" not in code_page
+    assert 'id="main-nav"' not in code_page
 
     wrong = client.post(reverse("two-factor-verify"), {"code": "12345x"})
     assert wrong.status_code == 400
@@ -118,7 +122,8 @@ def test_a_user_with_an_authenticator_gives_its_code_after_the_password(owner: A
     TOTPDevice.objects.filter(user=owner).update(throttling_failure_count=0)
     ok = client.post(reverse("two-factor-verify"), {"code": code_now(owner), "next": "/review/"})
     assert ok.status_code == 302 and ok["Location"] == "/review/"
-    assert client.get(reverse("review-queue")).status_code == 200
+    queue = client.get(reverse("review-queue"))
+    assert queue.status_code == 200 and 'id="main-nav"' in queue.content.decode()
 
 
 @pytest.mark.django_db
