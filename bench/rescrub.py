@@ -1,12 +1,16 @@
-"""Benchmark: `manage.py rescrub` speed (claims per second) over N realistic open claims.
+"""Benchmark: the re-scrub job's speed (claims per second) over the open claims.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ptclinic_bench \\
-        .venv/bin/python bench/rescrub.py --claims 2000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ptclinic_load \\
+        .venv/bin/python bench/rescrub.py --claims 0 --workers 1 2 4
 
 Uses the database in DATABASE_URL (default: a throwaway SQLite file under var/bench/). It
-migrates, loads the reference data, makes one bench clinic with 200 patients and N claims
-through the same service the session page uses (so each claim is realistic and already
-scrubbed once), then times re-scrubbing all of them, three times.
+migrates, loads the reference data, makes (unless --claims 0) one bench clinic with 200
+patients and N claims through the same service the session page uses (so each claim is
+realistic and already scrubbed once), then times re-scrubbing every open claim, three times:
+
+- PostgreSQL: the job on the queue, with 1, 2, 4 … worker processes (`manage.py procrastinate
+  worker`, started here; the time is the job's, from its start to its last chunk);
+- SQLite: the same job run in this process (the inline runner).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import argparse
 import datetime as dt
 import os
 import random
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,7 +37,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--claims", type=int, default=2000)
     parser.add_argument("--patients", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=1, help="processes (PostgreSQL)")
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1], help="queue worker processes (PostgreSQL)"
+    )
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
     import django
@@ -43,8 +52,8 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("load_reference", verbosity=0)
 
+    from claims.jobs import rescrub_start
     from claims.models import Claim, Patient
-    from claims.scrubbing import open_claims_rescrub
     from claims.services import ServiceRow, SessionInput, claim_create_from_session
     from coding.models import Payer
     from ptclinic.models import Credential, Role
@@ -52,7 +61,7 @@ def main() -> None:
 
     clinic = clinic_get_or_create(name="Bench clinic")
     have = Claim.objects.for_clinic(clinic).count()
-    if have < args.claims:
+    if args.claims and have < args.claims:
         rng = random.Random(7)
         user = user_ensure(username="bench-pt", password="bench-only-password-x1")
         pt = membership_ensure(
@@ -94,12 +103,53 @@ def main() -> None:
         made = args.claims - have
         print(f"made {made} claims in {time.perf_counter() - started:.1f} s")
     vendor = connection.vendor
-    for run in range(1, 4):
-        count, seconds = open_claims_rescrub(workers=args.workers)
-        print(
-            f"{vendor}, {args.workers} worker(s): run {run}: re-scrubbed {count} open claims "
-            f"in {seconds:.2f} s = {count / seconds:,.0f} claims/s"
-        )
+    if vendor != "postgresql":
+        for run in range(1, args.runs + 1):
+            job = rescrub_start(reason="manual")
+            count, seconds = job.result["count"], job.result["seconds"]
+            print(f"{vendor}, in-process: run {run}: re-scrubbed {count} open claims in "
+                  f"{seconds:.2f} s = {count / seconds:,.0f} claims/s")  # fmt: skip
+        return
+    from django.test import override_settings
+
+    for workers in args.workers:
+        procs = [_worker() for _ in range(workers)]
+        try:
+            time.sleep(3)  # the workers start and listen
+            for run in range(1, args.runs + 1):
+                with override_settings(JOBS_RUNNER="queue"):
+                    job = rescrub_start(reason="manual")
+                while job.is_active:
+                    time.sleep(0.1)
+                    job.refresh_from_db()
+                count, seconds = job.result.get("count", 0), job.result.get("seconds", 0)
+                print(f"{vendor}, {workers} worker(s): run {run}: re-scrubbed {count} open "
+                      f"claims in {seconds:.2f} s = {count / max(seconds, 1e-9):,.0f} claims/s "
+                      f"({job.result.get('chunks', 0)} chunks, {job.status})")  # fmt: skip
+        finally:
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+            for proc in procs:
+                proc.wait(timeout=60)
+
+
+def _worker() -> subprocess.Popen[bytes]:
+    env = {**os.environ, "JOBS_RUNNER": "queue", "LOG_LEVEL": "WARNING"}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "procrastinate",
+            "worker",
+            "--queues",
+            "jobs",
+            "--concurrency",
+            "1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 if __name__ == "__main__":

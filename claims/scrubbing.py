@@ -2,24 +2,21 @@
 their lines from the database as saved, and the findings are stored as flags on the claim.
 
 Built for batches (`claims_scrub`): the code tables are read once, and the per-claim facts with a
-fixed number of queries per batch, as plain values rather than model instances, so `manage.py
-rescrub` costs neither a query nor an ORM object per claim and earlier visit.
+fixed number of queries per batch, as plain values rather than model instances, so a re-scrub
+(`claims.jobs`) costs neither a query nor an ORM object per claim and earlier visit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, connections, transaction
+from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from claims import scrubber as rules
@@ -34,7 +31,7 @@ from claims.models import (
     TreatmentSession,
 )
 
-__all__ = ["ReferenceFacts", "claim_scrub", "claims_scrub", "open_claims_rescrub"]
+__all__ = ["ReferenceFacts", "claim_scrub", "claims_scrub"]
 
 
 @dataclass
@@ -317,31 +314,3 @@ def claim_scrub(
         claims_scrub([claim.pk], reason=reason, bump=bump, user=user)
     claim.refresh_from_db()
     return claim
-
-
-def _rescrub_batches(batches: list[list[int]]) -> int:
-    ref = ReferenceFacts.load()
-    done = 0
-    for chunk in batches:
-        with transaction.atomic():
-            done += claims_scrub(chunk, reason="Re-scrubbed after a rule or table change", ref=ref)
-    return done
-
-
-def open_claims_rescrub(*, batch_size: int = 500, workers: int = 1) -> tuple[int, float]:
-    """Re-scrub every open claim (needs review or returned), in batches. Returns (claims, seconds).
-
-    In patient order, so that a patient's open claims share one batch and their history is
-    read once. `workers` > 1 (PostgreSQL): that many processes share the batches, each with
-    its own connection; the scrubber is pure Python, so one process uses one core."""
-    started = timezone.now()
-    ids = list(Claim.objects.open().order_by("patient_id", "pk").values_list("pk", flat=True))
-    batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
-    if workers > 1 and connection.vendor == "postgresql" and len(batches) > 1:
-        connections.close_all()  # a forked child must open its own connection
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            done = sum(pool.map(_rescrub_batches, [batches[w::workers] for w in range(workers)]))
-    else:
-        done = _rescrub_batches(batches)
-    return done, (timezone.now() - started).total_seconds()

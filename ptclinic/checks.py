@@ -20,3 +20,20 @@ def secret_key_from_environment(
             id="ptclinic.E001",
         )
     ]
+
+
+@register()
+def jobs_runner_fits_the_database(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """The queue lives in PostgreSQL: on SQLite, jobs can only run in-process."""
+    runner = settings.JOBS_RUNNER
+    if runner == "inline" or (runner == "queue" and settings.ON_POSTGRESQL):
+        return []
+    return [
+        Error(
+            f"JOBS_RUNNER={runner!r} cannot work with this database.",
+            hint='Use "queue" with PostgreSQL, or "inline" (jobs run in the request).',
+            id="ptclinic.E002",
+        )
+    ]

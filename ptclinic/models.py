@@ -199,3 +199,94 @@ class Membership(models.Model):
     def display_name(self) -> str:
         full = self.user.get_full_name() or self.user.get_username()
         return f"{full}, {self.credential}" if self.credential else full
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+ACTIVE_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class Job(models.Model):
+    """A piece of long work (a re-scrub, an import, an 837P batch, an 835 posting) as the people
+    who started it see it: who and when, how far it has come, and what came of it.
+
+    The queue (`ptclinic.jobs`) runs it: on a worker of any host (PostgreSQL), or in the request
+    (SQLite). A big job fans out into child jobs (`parent`) that any number of workers share;
+    the parent's progress is the sum of theirs."""
+
+    kind = models.CharField(max_length=40)
+    clinic = models.ForeignKey(
+        Clinic, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )  # None: work for every clinic (the code tables, the nightly re-scrub)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )  # None: the schedule
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    # While the job waits or runs, a second start with the same key gets this job (no double
+    # work); empty: every start is a job of its own.
+    key = models.CharField(max_length=200, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    message = models.TextField(blank=True)  # what came of it, in plain words
+    result = models.JSONField(default=dict, blank=True)  # figures, the ids it made
+    result_url = models.CharField(max_length=300, blank=True)  # the page of what it made
+    error = models.TextField(blank=True)  # the last failure, for the person who can act on it
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["clinic", "-created_at"], name="job_clinic_recent"),
+            models.Index(fields=["parent", "status"], name="job_children"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(status__in=["queued", "running"]) & ~models.Q(key=""),
+                name="job_one_active_per_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} #{self.pk}"
+
+    @property
+    def label(self) -> str:
+        from ptclinic.jobs.registry import kind_label
+
+        return kind_label(self.kind)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_JOB_STATUSES
+
+    @property
+    def percent(self) -> int | None:
+        if not self.progress_total:
+            return 100 if self.status == JobStatus.DONE else None
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        from django.utils import timezone
+
+        end = self.finished_at or timezone.now()
+        return (end - self.started_at).total_seconds()

@@ -134,6 +134,7 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+ON_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
@@ -233,6 +234,15 @@ LOGGING = {
         "pyx12": {"level": "CRITICAL"},
     },
 }
+
+# Long work (ptclinic/jobs): "queue" hands it to procrastinate's workers in PostgreSQL
+# (`python manage.py procrastinate worker`, on any host); "inline" runs it in the request (SQLite,
+# one process). procrastinate keeps its queue in PostgreSQL tables, so it is installed there only.
+JOBS_RUNNER = os.environ.get("JOBS_RUNNER", "queue" if ON_POSTGRESQL else "inline")
+if ON_POSTGRESQL:
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("ptclinic"), "procrastinate.contrib.django")
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = ""  # the tasks are in one module:
+PROCRASTINATE_IMPORT_PATHS = ["ptclinic.jobs.tasks"]
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

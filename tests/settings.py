@@ -14,6 +14,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+# Jobs run in the test's own process and transaction (the test of a real worker turns the
+# queue on: tests/ptclinic/test_jobs_worker.py).
+JOBS_RUNNER = "inline"
 
 # A file, not memory, for SQLite: the concurrency tests need real locking between connections.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405

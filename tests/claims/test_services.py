@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
+from claims.jobs import rescrub_start
 from claims.models import ClaimFlag, ClaimStatus, FlagStatus
-from claims.scrubbing import open_claims_rescrub
 from claims.services import (
     ClaimConflict,
     claim_approve,
@@ -78,7 +78,12 @@ def test_an_approved_claim_is_not_rescrubbed(clinic: Any, pt: Any, owner: Any) -
     claim = claim_approve(claim=claim, user=owner, version=claim.version)
     with pytest.raises(ValidationError, match="approved"):
         claim_rescrub(claim=claim, user=owner)
-    assert open_claims_rescrub()[0] == 0
+    job = rescrub_start(user=owner)
+    assert (job.status, job.result["count"], job.message) == (
+        "done",
+        0,
+        "No open claim to re-scrub.",
+    )
 
 
 def test_settling_a_flag_that_a_rescrub_removed_is_a_conflict(

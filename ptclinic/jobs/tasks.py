@@ -1,0 +1,52 @@
+"""The queue's tasks (procrastinate, PostgreSQL only: `settings.JOBS_RUNNER == "queue"`).
+
+One task runs any job (`run_job`); the schedules start the nightly re-scrub and put back to work
+the jobs of a worker that died. Workers: `python manage.py procrastinate worker` on any host.
+"""
+
+from __future__ import annotations
+
+from django.db import close_old_connections
+from procrastinate import JobContext as QueueContext
+from procrastinate import RetryStrategy
+from procrastinate.contrib.django import app
+
+from ptclinic.jobs.runner import MAX_ATTEMPTS, job_run, job_start
+
+QUEUE = "jobs"
+NIGHTLY_RESCRUB_KEY = "rescrub-open:all"
+# Seconds before a retry: 10, then 20 (a database that restarts, a lock held by a long job).
+RETRY = RetryStrategy(max_attempts=MAX_ATTEMPTS - 1, linear_wait=10, wait=10)
+
+
+@app.task(name="ptclinic.run_job", queue=QUEUE, pass_context=True, retry=RETRY)
+def run_job(context: QueueContext, job_id: int) -> None:
+    close_old_connections()  # a worker thread's connection may have outlived the database's
+    try:
+        job_run(job_id, attempt=context.job.attempts)
+    finally:
+        close_old_connections()
+
+
+@app.periodic(cron="15 2 * * *", periodic_id="nightly-rescrub")
+@app.task(name="ptclinic.nightly_rescrub", queue=QUEUE, queueing_lock="nightly-rescrub")
+def nightly_rescrub(timestamp: int) -> None:
+    """Every night: findings that depend on today's date (timely filing, plans and progress
+    reports coming due, authorizations running out) are brought up to date on open claims."""
+    close_old_connections()
+    job_start("rescrub_open", params={"reason": "nightly"}, key=NIGHTLY_RESCRUB_KEY)
+
+
+@app.periodic(cron="*/5 * * * *", periodic_id="retry-stalled")
+@app.task(
+    name="ptclinic.retry_stalled_jobs",
+    queue=QUEUE,
+    queueing_lock="retry-stalled",
+    pass_context=True,
+)
+async def retry_stalled_jobs(context: QueueContext, timestamp: int) -> None:
+    """A worker that died (its host went away) stops sending heartbeats: its jobs go back to
+    the queue for another worker. Jobs are idempotent, so a job run again does its work once."""
+    manager = context.app.job_manager
+    for job in await manager.get_stalled_jobs():
+        await manager.retry_job(job)
