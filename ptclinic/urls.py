@@ -47,6 +47,7 @@ urlpatterns = [
         name="two-factor-recovery-codes",
     ),
     path("accounts/two-factor/off/", two_factor_views.turn_off, name="two-factor-turn-off"),
+    path("", include("ptclinic.jobs.urls")),
     path("", include("coding.urls")),
     path("", include("claims.patient_urls")),
     path("", include("claims.urls")),
