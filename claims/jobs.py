@@ -108,3 +108,8 @@ def rescrub_start(
     )
     key = f"rescrub-open:{scope}" + (f":{narrowed}" if narrowed != "|" else "")
     return job_start("rescrub_open", user=user, clinic=clinic, params=params, key=key[:200])
+
+
+# The sub-packages' kinds (the queue discovers each app's `jobs` module only).
+from claims.remittance import jobs as _remittance_jobs  # noqa: E402, F401
+from claims.submission import jobs as _submission_jobs  # noqa: E402, F401

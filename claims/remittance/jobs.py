@@ -1,0 +1,1 @@
+"""Money back, on the job queue (`ptclinic.jobs`)."""

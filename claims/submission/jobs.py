@@ -1,0 +1,1 @@
+"""Sending claims out, on the job queue (`ptclinic.jobs`)."""
