@@ -1,3 +1,4 @@
+import importlib.util
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,3 +38,38 @@ def jobs_runner_fits_the_database(
             id="ptclinic.E002",
         )
     ]
+
+
+@register()
+def file_storage_is_configured(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """FILE_STORAGE=s3 needs django-storages and a bucket: without them no file can be kept."""
+    if settings.FILE_STORAGE == "local":
+        return []
+    if settings.FILE_STORAGE != "s3":
+        return [
+            Error(
+                f"FILE_STORAGE={settings.FILE_STORAGE!r} is not a storage ptclinic knows.",
+                hint='Use "local" (MEDIA_ROOT) or "s3".',
+                id="ptclinic.E003",
+            )
+        ]
+    errors: list[CheckMessage] = []
+    if importlib.util.find_spec("storages") is None or importlib.util.find_spec("boto3") is None:
+        errors.append(
+            Error(
+                "FILE_STORAGE=s3 needs django-storages with boto3.",
+                hint='pip install "django-storages[s3]" on every host and worker.',
+                id="ptclinic.E003",
+            )
+        )
+    if not settings.STORAGES["default"]["OPTIONS"]["bucket_name"]:
+        errors.append(
+            Error(
+                "FILE_STORAGE=s3 without S3_BUCKET.",
+                hint="Set S3_BUCKET (and S3_ENDPOINT_URL for a store other than AWS).",
+                id="ptclinic.E003",
+            )
+        )
+    return errors

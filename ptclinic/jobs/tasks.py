@@ -11,7 +11,7 @@ from procrastinate import JobContext as QueueContext
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
-from ptclinic.jobs.runner import MAX_ATTEMPTS, job_run, job_start
+from ptclinic.jobs.runner import MAX_ATTEMPTS, job_run, job_start, queued
 
 QUEUE = "jobs"
 NIGHTLY_RESCRUB_KEY = "rescrub-open:all"
@@ -19,13 +19,20 @@ NIGHTLY_RESCRUB_KEY = "rescrub-open:all"
 RETRY = RetryStrategy(max_attempts=MAX_ATTEMPTS - 1, linear_wait=10, wait=10)
 
 
+def _fresh_connection() -> None:
+    """A worker thread's connection may have outlived the database's (a restart, a fail-over):
+    drop it before and after a task, as Django does around a request."""
+    if queued():
+        close_old_connections()
+
+
 @app.task(name="ptclinic.run_job", queue=QUEUE, pass_context=True, retry=RETRY)
 def run_job(context: QueueContext, job_id: int) -> None:
-    close_old_connections()  # a worker thread's connection may have outlived the database's
+    _fresh_connection()
     try:
         job_run(job_id, attempt=context.job.attempts)
     finally:
-        close_old_connections()
+        _fresh_connection()
 
 
 @app.periodic(cron="15 2 * * *", periodic_id="nightly-rescrub")
@@ -33,7 +40,7 @@ def run_job(context: QueueContext, job_id: int) -> None:
 def nightly_rescrub(timestamp: int) -> None:
     """Every night: findings that depend on today's date (timely filing, plans and progress
     reports coming due, authorizations running out) are brought up to date on open claims."""
-    close_old_connections()
+    _fresh_connection()
     job_start("rescrub_open", params={"reason": "nightly"}, key=NIGHTLY_RESCRUB_KEY)
 
 

@@ -7,7 +7,7 @@ import pytest
 from claims.jobs import CHUNK, rescrub_start
 from claims.models import ClaimFlag
 from ptclinic.jobs import registry
-from ptclinic.jobs.registry import Outcome
+from ptclinic.jobs.registry import JobRefused, Outcome
 from ptclinic.jobs.runner import JobContext, job_run, job_start
 from ptclinic.models import Job, JobStatus
 from tests.claims.test_review import make_claim
@@ -108,3 +108,50 @@ def test_an_unknown_kind_is_refused_at_the_start(db: None) -> None:
     with pytest.raises(LookupError, match="No job kind 'nope'"):
         job_start("nope")
     assert not Job.objects.exists()
+
+
+def test_the_nightly_schedule_rescrubs_every_clinics_open_claims(clinic: Any, pt: Any) -> None:
+    from ptclinic.jobs import tasks
+
+    make_claim(clinic, pt)
+    schedules = {
+        task.task.name: task.cron for task in tasks.app.periodic_registry.periodic_tasks.values()
+    }
+    assert schedules == {
+        "ptclinic.nightly_rescrub": "15 2 * * *",
+        "ptclinic.retry_stalled_jobs": "*/5 * * * *",
+    }
+    tasks.nightly_rescrub(timestamp=0)
+    job = Job.objects.get(kind="rescrub_open")
+    assert (job.started_by, job.clinic, job.status) == (None, None, JobStatus.DONE)
+    assert job.message.startswith("Re-scrubbed 1 open claim in ")
+    assert job.params == {"reason": "nightly"}
+
+
+def test_a_refused_job_fails_at_once_on_the_queue_and_is_not_tried_again(
+    db: None, settings: Any
+) -> None:
+    @registry.job_kind("test_refuses", label="A job that cannot succeed")
+    def refuses(ctx: JobContext) -> Outcome:
+        raise JobRefused("Nothing was posted: the file does not start with an ISA header.")
+
+    @registry.job_kind("test_flaky", label="A job that may succeed later")
+    def flaky(ctx: JobContext) -> Outcome:
+        raise ValueError("the database went away")
+
+    try:
+        settings.JOBS_RUNNER = "queue"  # job_run as a worker runs it; the jobs are not deferred
+        refused = Job.objects.create(kind="test_refuses")
+        job_run(refused.pk)  # not raised again: the queue does not retry it
+        refused.refresh_from_db()
+        assert (refused.status, refused.attempts) == (JobStatus.FAILED, 1)
+        assert refused.message == "Nothing was posted: the file does not start with an ISA header."
+        assert refused.finished_at is not None
+        flaky_job = Job.objects.create(kind="test_flaky")
+        with pytest.raises(ValueError):
+            job_run(flaky_job.pk)
+        flaky_job.refresh_from_db()
+        assert flaky_job.status == JobStatus.QUEUED  # for the queue's next attempt
+    finally:
+        registry._KINDS.pop("test_refuses")
+        registry._KINDS.pop("test_flaky")
