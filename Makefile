@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 CONSTRAINTS := requirements/constraints.txt
 
-.PHONY: setup run test lint format bench lock clean
+.PHONY: setup run worker test lint format bench lock clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +34,24 @@ setup: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_reference
 
+# On PostgreSQL long work goes to the queue: a worker runs beside the server (stopped with it).
+# On SQLite it runs in the request, and the server is all there is.
 run: setup
 	DEBUG=1 $(PY) manage.py seed_demo
 	@echo ""
 	@echo "ptclinic is running at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	@if [ "$$($(PY) manage.py shell -c 'from django.conf import settings; print(settings.JOBS_RUNNER)')" = queue ]; then \
+	  echo "with a job worker (manage.py procrastinate worker)"; \
+	  DEBUG=1 $(PY) manage.py procrastinate worker --queues jobs & worker=$$!; \
+	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT); \
+	else \
+	  DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT); \
+	fi
+
+# A job worker (PostgreSQL): start as many as you like, on any host, against the same database.
+worker: setup
+	$(PY) manage.py procrastinate worker --queues jobs
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
