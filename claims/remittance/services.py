@@ -59,6 +59,35 @@ class AlreadyPosted(ValidationError):
         self.existing = existing
 
 
+class PostingBusy(ValidationError):
+    """Another file with some of the same payments is being posted at this moment: posting this
+    one again shortly posts what the other did not."""
+
+
+# An X12 interchange opens with its ISA header, of fixed length: its 4th character separates
+# the elements, its last ends the segment (X12.5; pyx12 reads it so).
+ISA_LENGTH = 106
+
+
+def remittance_check(content: bytes) -> None:
+    """Refuse at once, with ValidationError, a file that is plainly not an 835 (too big, empty,
+    binary, without an X12 header): what can be told without reading it, before a job posts it
+    (`remittance_post` reads it and refuses the rest)."""
+    _text(content)
+    if b"\x00" in content:
+        raise ValidationError("The file holds binary data, so it is not an X12 text file.")
+    head = content.removeprefix(b"\xef\xbb\xbf").lstrip()[:ISA_LENGTH]
+    if not head.startswith(b"ISA"):
+        raise ValidationError(
+            "The file does not start with an ISA header, so it is not an X12 file."
+        )
+    if len(head) < ISA_LENGTH:
+        raise ValidationError(
+            f"The file's ISA header is cut short ({len(head)} characters of {ISA_LENGTH}), so "
+            "it is not a whole X12 file. Ask the payer or clearinghouse for the file again."
+        )
+
+
 def _families() -> dict[str, Family]:
     return {rule_id: rule_help(rule_id).family for rule_id in RULES}
 
@@ -214,7 +243,7 @@ def _store(
         with transaction.atomic():
             ClaimPayment.objects.bulk_create([row for row, _ in rows])
     except IntegrityError:  # another file with the same payments is being posted right now
-        raise ValidationError(
+        raise PostingBusy(
             "Another file with some of the same payments is being posted at this moment; "
             "nothing was posted. Post this file again in a minute: what is already posted is "
             "skipped."

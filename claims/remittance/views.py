@@ -16,17 +16,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from claims.dashboard.period import PeriodForm
 from claims.models import Claim, ClaimPayment, RemittanceFile
 from claims.remittance import codes, reports
+from claims.remittance.jobs import remittance_post_start
 from claims.remittance.services import (
     CONTROL_NUMBER,
     MAX_FILE_BYTES,
-    AlreadyPosted,
     denied_lines_access_record,
     payment_dismiss,
     payment_match,
     remittance_access_record,
-    remittance_post,
+    remittance_check,
 )
 from ptclinic.http import HtmxHttpRequest
+from ptclinic.jobs.views import redirect_after_start
 from ptclinic.models import Role
 from ptclinic.roles import active_clinic, role_required
 
@@ -34,12 +35,17 @@ from ptclinic.roles import active_clinic, role_required
 class UploadForm(forms.Form):
     file = forms.FileField(label="835 file", help_text="The electronic remittance (ERA) file.")
 
+    content = b""
+
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
             raise ValidationError(
                 f"The file is over {MAX_FILE_BYTES // 1_048_576} MB; ask the payer to split it."
             )
+        upload.seek(0)
+        self.content = upload.read()
+        remittance_check(self.content)  # what can be told at once; the job reads the rest
         return upload
 
 
@@ -65,30 +71,18 @@ class DismissForm(forms.Form):
 @role_required(Role.OWNER)
 @require_http_methods(["GET", "POST"])
 def remittance_list(request: HtmxHttpRequest) -> HttpResponse:
-    """The 835 files posted, newest first, and the form to post one."""
+    """The 835 files posted, newest first, and the form to post one: a job posts it (at once
+    inline, else on a worker while the job's page shows how far it has come)."""
     clinic = active_clinic(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            posted = remittance_post(
-                clinic=clinic, user=request.user, content=upload.read(), filename=upload.name
-            )
-        except AlreadyPosted as error:
-            messages.info(request, error.messages[0])
-            return redirect("remittance-detail", remittance_id=error.existing.pk)
-        except ValidationError as error:
-            for message in error.messages[:20]:
-                form.add_error("file", message)
-        else:
-            unmatched = posted.claim_count - posted.matched_count
-            text = f"Posted {posted.matched_count} of {posted.claim_count} payments"
-            if unmatched:
-                text += f"; {unmatched} wait on the worklist"
-            if posted.already_posted:
-                text += f"; {posted.already_posted} had been posted by an earlier file"
-            messages.success(request, text + ".")
-            return redirect("remittance-detail", remittance_id=posted.pk)
+        job = remittance_post_start(
+            clinic=clinic,
+            user=request.user,
+            content=form.content,
+            filename=form.cleaned_data["file"].name,
+        )
+        return redirect_after_start(request, job)
     files = (
         RemittanceFile.objects.for_clinic(clinic)
         .select_related("uploaded_by")

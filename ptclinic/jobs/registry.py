@@ -24,6 +24,12 @@ class Outcome:
     waiting: bool = False
 
 
+class JobRefused(Exception):
+    """A failure that trying again cannot mend (a payer's file that cannot be read): the job is
+    failed at once, not retried, and its message is this exception's text, for the person who
+    started it."""
+
+
 @dataclass(frozen=True)
 class JobKind:
     name: str

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ptclinic.jobs.registry import Outcome, kind
+from ptclinic.jobs.registry import JobRefused, Outcome, kind
 from ptclinic.models import ACTIVE_JOB_STATUSES, Clinic, Job, JobStatus
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,8 @@ class JobContext:
 def job_run(job_id: int, *, attempt: int = 0) -> None:
     """Run a job (the worker's task, or `job_start` inline). Does nothing to a job that is done
     or failed, so a job delivered twice runs once. A failure is recorded and raised again for
-    the queue to retry; on the last attempt the job is marked failed."""
+    the queue to retry; on the last attempt the job is marked failed. A `JobRefused` is failed
+    at once, and not raised again: no attempt can mend it."""
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status in (JobStatus.DONE, JobStatus.FAILED):
@@ -148,6 +149,9 @@ def job_run(job_id: int, *, attempt: int = 0) -> None:
     started = time.monotonic()
     try:
         outcome = kind(job.kind).run(JobContext(job))
+    except JobRefused as exc:
+        _record_failure(job, exc, last=True)
+        return
     except Exception as exc:
         _record_failure(job, exc, last=not queued() or job.attempts >= MAX_ATTEMPTS)
         if queued():
@@ -180,10 +184,11 @@ def _record_failure(job: Job, exc: BaseException, *, last: bool) -> None:
     text = f"{type(exc).__name__}: {exc}"
     log.warning("Job %s (%s) attempt %s failed: %s", job.pk, job.kind, job.attempts, text)
     if last:
+        refused = isinstance(exc, JobRefused)
         Job.objects.filter(pk=job.pk).update(
             status=JobStatus.FAILED,
             error=text,
-            message=f"Failed after {job.attempts} attempt(s): {exc}",
+            message=str(exc) if refused else f"Failed after {job.attempts} attempt(s): {exc}",
             result={"traceback": traceback.format_exc(limit=8)},
             finished_at=timezone.now(),
         )

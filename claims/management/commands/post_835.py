@@ -1,6 +1,8 @@
 """`manage.py post_835 FILE… --clinic ID --user NAME`: post payers' 835 remittance files, as the
 owner's Remittances page does (docs/billing-rules.md §12). A file already posted is reported and
-skipped; a file that cannot be read posts nothing and the command says why."""
+skipped; a file that cannot be read posts nothing and the command says why. The files are
+posted here, in this process, not on the job queue as the page's uploads are: they are on this
+host, and the command waits for the answer anyway."""
 
 from __future__ import annotations
 
