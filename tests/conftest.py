@@ -179,6 +179,13 @@ def reference(db: None) -> None:
 
 
 @pytest.fixture
+def committed_reference(transactional_db: None) -> None:
+    """The shipped code tables in a transactional test (one that another process reads, as a
+    worker does): a transactional test empties the tables when it ends, so each loads them."""
+    load_reference_data()
+
+
+@pytest.fixture
 def clinic(db: None) -> Clinic:
     return make_clinic(name="Riverbend PT")
 

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -90,16 +91,40 @@ class JobContext:
         self.job = job
         self.params: dict[str, Any] = job.params
         self._written = 0.0
+        self._aside: BaseDatabaseWrapper | None = None
 
     def progress(self, done: int, total: int | None = None, *, force: bool = False) -> None:
+        """Say how far the work has come. On the queue, progress reported inside the work's
+        own transaction (an 837P batch is one) is written on a connection of its own and
+        committed at once, or the job's page would see it only at the end."""
         now = time.monotonic()
         if not force and now - self._written < PROGRESS_EVERY:
             return
         self._written = now
+        if queued() and connection.in_atomic_block:
+            self._progress_aside(done, total)
+            return
         fields: dict[str, Any] = {"progress_done": done}
         if total is not None:
             fields["progress_total"] = total
         Job.objects.filter(pk=self.job.pk).update(**fields)
+
+    def _progress_aside(self, done: int, total: int | None) -> None:
+        if self._aside is None:
+            self._aside = connections.create_connection(DEFAULT_DB_ALIAS)
+        table = self._aside.ops.quote_name(Job._meta.db_table)
+        with self._aside.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET progress_done = %s, "
+                "progress_total = COALESCE(%s, progress_total) WHERE id = %s",
+                [done, total, self.job.pk],
+            )
+
+    def close(self) -> None:
+        """Close the progress connection, if one was opened."""
+        if self._aside is not None:
+            self._aside.close()
+            self._aside = None
 
     def fan_out(self, chunk_kind: str, chunks: Sequence[dict[str, Any]], *, total: int) -> Outcome:
         """Split the work into child jobs that any worker may take; the last one to finish
@@ -147,8 +172,9 @@ def job_run(job_id: int, *, attempt: int = 0) -> None:
         job.started_at = job.started_at or timezone.now()
         job.save(update_fields=["status", "attempts", "started_at"])
     started = time.monotonic()
+    context = JobContext(job)
     try:
-        outcome = kind(job.kind).run(JobContext(job))
+        outcome = kind(job.kind).run(context)
     except JobRefused as exc:
         _record_failure(job, exc, last=True)
         return
@@ -158,6 +184,8 @@ def job_run(job_id: int, *, attempt: int = 0) -> None:
             raise
         log.exception("Job %s failed", job.pk)
         return
+    finally:
+        context.close()
     if outcome.waiting:
         return  # its chunks finish it
     data = {**outcome.data, "seconds": round(time.monotonic() - started, 3)}

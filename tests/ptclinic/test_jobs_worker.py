@@ -55,7 +55,7 @@ def _wait_until_finished(job: Job, seconds: float = 90) -> None:
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("reference")
+@pytest.mark.usefixtures("committed_reference")
 def test_a_worker_process_runs_a_queued_rescrub_in_chunks(clinic: Any, pt: Any, owner: Any) -> None:
     claims = [make_claim(clinic, pt, necessity="", days_ago=days) for days in range(1, 6)]
     ClaimFlag.objects.filter(claim__in=claims, rule_id="necessity-missing").delete()
