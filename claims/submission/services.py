@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -39,14 +39,23 @@ def _sum(documents: Sequence[ClaimDocument]) -> Decimal:
 
 @transaction.atomic
 def batch_create(
-    *, clinic: Clinic, user: Any, claim_ids: Sequence[int], note: str = ""
+    *,
+    clinic: Clinic,
+    user: Any,
+    claim_ids: Sequence[int],
+    note: str = "",
+    progress: Callable[[int, int], None] | None = None,
 ) -> ClaimBatch:
     """Write the chosen approved claims of ``clinic`` as one 837P file per payer.
 
     Each file is checked (our checks and pyx12's 005010X222A1 map) before it is kept as ready;
     a file that fails keeps its claims approved and its validator's sentences. A claim that
     lacks data is left out with the reason (the batch page lists it). Every claim sent moves to
-    submitted (a void to voided), with the file in its history."""
+    submitted (a void to voided), with the file in its history.
+
+    ``progress(done, total)`` hears of each step: ``total`` is the approved claims picked,
+    ``done`` those dealt with (left out once collected, then each payer's file as it is
+    written, checked and its claims moved)."""
     problems = setup_problems(clinic)
     if problems:
         raise ValidationError(problems)
@@ -62,6 +71,8 @@ def batch_create(
     )
     if not claims:
         raise ValidationError("Pick at least one approved claim: only approved claims are sent.")
+    if progress:
+        progress(0, len(claims))
     collected = collect([c.pk for c in claims])
     ready = [c for c in collected if c.document is not None]
     if not ready:  # nothing to send: say why, and keep no empty batch
@@ -69,6 +80,9 @@ def batch_create(
     left_out = [
         {"claim": c.claim.pk, "problems": list(c.problems)} for c in collected if c.document is None
     ]
+    done = len(left_out)
+    if progress:
+        progress(done, len(claims))
     batch = ClaimBatch.objects.create(
         clinic=clinic, created_by=user, note=note[:200], left_out=left_out
     )
@@ -114,8 +128,11 @@ def batch_create(
             )
             for item in items
         )
+        done += len(items)
         if not report.valid:
             all_valid = False
+            if progress:
+                progress(done, len(claims))
             continue
         for item in items:
             claim = item.claim
@@ -127,6 +144,8 @@ def batch_create(
             claim_event_record(
                 claim=claim, before=before, user=user, note=f"Batch {batch.pk}", batch_file=file
             )
+        if progress:
+            progress(done, len(claims))
     sent = [item for payer_items in by_payer.values() for item in payer_items]
     batch.claim_count = len(sent)
     batch.total_charge = _sum([item.document for item in sent if item.document is not None])

@@ -18,17 +18,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims import lifecycle, services
-from claims.models import AccessKind, BatchFile, Claim, ClaimBatch
+from claims.models import AccessKind, BatchFile, BatchStatus, Claim, ClaimBatch
 from claims.submission.cms1500 import render_cms1500
 from claims.submission.collect import billing_provider, collect, setup_problems
+from claims.submission.jobs import KIND as BUILD_837P
+from claims.submission.jobs import batch_start
 from claims.submission.services import (
-    batch_create,
+    MAX_BATCH,
     claim_files_access_record,
     claim_forms_access_record,
 )
 from coding.models import Payer
 from ptclinic.http import HtmxHttpRequest
-from ptclinic.models import Role
+from ptclinic.jobs.views import redirect_after_start
+from ptclinic.models import ACTIVE_JOB_STATUSES, Clinic, Job, JobStatus, Role
 from ptclinic.roles import active_clinic, role_required
 
 PREVIEW_LIMIT = 500
@@ -89,18 +92,18 @@ def batch_list(request: HtmxHttpRequest) -> HttpResponse:
             if v.isascii() and v.isdigit() and len(v) < 19
         ]
         try:
-            batch = batch_create(
-                clinic=clinic, user=request.user, claim_ids=ids, note=form.cleaned_data["note"]
-            )
+            picked = _picked(clinic, ids)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
             return redirect(request.get_full_path())
-        if batch.status == "ready":
-            messages.success(request, f"Batch {batch.pk}: {batch.claim_count} claim(s) sent.")
-        else:
-            messages.warning(request, f"Batch {batch.pk} needs attention: see below.")
-        return redirect("batch-detail", batch_id=batch.pk)
+        job = batch_start(
+            clinic=clinic, user=request.user, claim_ids=picked, note=form.cleaned_data["note"]
+        )
+        if job.status == JobStatus.DONE and job.result.get("status") == BatchStatus.INVALID:
+            messages.warning(request, job.message)  # built, but a file failed its check
+            return redirect(job.result_url)
+        return redirect_after_start(request, job)
     waiting = _approved(request).select_related("patient", "payer", "therapist__user")
     total = waiting.count()
     batches = (
@@ -131,8 +134,32 @@ def batch_list(request: HtmxHttpRequest) -> HttpResponse:
             "date_to": request.GET.get("to", ""),
             "batches": batches,
             "setup_problems": setup_problems(clinic),
+            "building": Job.objects.filter(
+                clinic=clinic, kind=BUILD_837P, status__in=ACTIVE_JOB_STATUSES
+            ).select_related("started_by"),
         },
     )
+
+
+def _picked(clinic: Clinic, ids: list[int]) -> list[int]:
+    """The picked claims that may go out now, or why none may: the checks `batch_create` makes
+    first, made in the request so that the common refusals need no job. The job checks again
+    (a claim may be un-approved before it runs)."""
+    problems = setup_problems(clinic)
+    if problems:
+        raise ValidationError(problems)
+    if len(set(ids)) > MAX_BATCH:
+        raise ValidationError(f"At most {MAX_BATCH:,} claims in one batch; pick fewer.")
+    picked = list(
+        Claim.objects.for_clinic(clinic)
+        .ready_to_send()
+        .filter(pk__in=set(ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not picked:
+        raise ValidationError("Pick at least one approved claim: only approved claims are sent.")
+    return picked
 
 
 def _batch_or_404(request: HtmxHttpRequest, batch_id: int) -> ClaimBatch:
