@@ -1,20 +1,25 @@
 """The code tables in the Django admin: edited by the admin role, every change kept with
 django-simple-history, CSV import (with a preview and a per-row error list) and export."""
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import tablib
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
 from import_export import fields
 from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget
 from simple_history.admin import SimpleHistoryAdmin
 
 from coding.admin_import_checks import CheckedImportMixin, CodeTableResource
+from coding.jobs import rescrub_after_edit
 from coding.models import (
     BillingCode,
     ChargeMasterEntry,
@@ -37,8 +42,14 @@ from ptclinic.admin_access import (
     payer_may_change,
     shared_or_own,
 )
+from ptclinic.models import Clinic, Job, JobStatus
 from ptclinic.roles import is_platform_admin, may_use_admin
 from ptclinic.spreadsheets import spreadsheet_safe
+
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
 
 
 class CodeTableAccess(SharedTableAccess):
@@ -74,7 +85,120 @@ class CodeTableAdmin(SimpleHistoryAdmin, CodeTableAccess):
         return response
 
 
-class ImportExportCodeTableAdmin(CheckedImportMixin, ImportExportModelAdmin, CodeTableAdmin):
+class RescrubsOpenClaims(_ModelAdmin):
+    """A code table the claims are scrubbed with: an admin's save or delete of its rows (one
+    row, the delete action, a CSV import) re-scrubs the open claims they bear on, as a job
+    (`claims.jobs.rescrub_start`, coalesced with a waiting one of the same scope), and says so
+    with a link to the job. The rows before and after the change both count: a fee moved from
+    one code to another bears on the claims of both.
+
+    ``rescrub_codes``: the row's fields holding a billing code (the claims with a line of one);
+    ``rescrub_payer``: the path from the row to its payer ("": the row is the payer; the claims
+    billed to it); neither: the row bears on every open claim (a fee year)."""
+
+    rescrub_codes: tuple[str, ...] = ()
+    rescrub_payer: str | None = None
+
+    def rescrub_rows(self, request: HttpRequest, rows: Iterable[Model | None]) -> Job | None:
+        codes: set[str] = set()
+        payers: dict[int, int | None] = {}  # payer id → its clinic's (None: a shared payer)
+        for row in rows:
+            if row is None:
+                continue
+            codes.update(c for c in (getattr(row, f) for f in self.rescrub_codes) if c)
+            if self.rescrub_payer is not None:
+                payer: Any = getattr(row, self.rescrub_payer) if self.rescrub_payer else row
+                payers[payer.pk] = payer.clinic_id
+        everything = not self.rescrub_codes and self.rescrub_payer is None
+        if not (everything or codes or payers):
+            return None
+        owners = set(payers.values())
+        # A clinic's own payer: its claims are that clinic's, and so is the job (its page).
+        clinic = None
+        if not codes and len(owners) == 1 and (owner := owners.pop()) is not None:
+            clinic = Clinic.objects.get(pk=owner)
+        job = rescrub_after_edit(
+            user=request.user,
+            codes=codes,
+            payer_ids=payers,
+            everything=everything,
+            clinic=clinic,
+        )
+        if job is not None:
+            self._rescrub_message(request, job)
+        return job
+
+    def _rescrub_message(self, request: HttpRequest, job: Job) -> None:
+        from claims.jobs import open_claims_in_scope
+
+        link = reverse("job-detail", args=[job.pk])
+        if job.status == JobStatus.FAILED:
+            messages.warning(
+                request,
+                format_html(
+                    'The re-scrub of the open claims this change bears on failed: <a href="{}">'
+                    "see the job</a>.",
+                    link,
+                ),
+            )
+            return
+        done = job.status == JobStatus.DONE
+        count = (
+            int(job.result.get("count", 0))
+            if done
+            else open_claims_in_scope(job.params, job.clinic_id).count()
+        )
+        messages.info(
+            request,
+            format_html(
+                '{} {} open claim{} this change bears on: <a href="{}">see the job</a>.',
+                "Re-scrubbed" if done else "Re-scrubbing",
+                f"{count:,}",
+                "" if count == 1 else "s",
+                link,
+            ),
+        )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change and obj.pk is not None:
+            obj._rescrub_before = type(obj)._default_manager.filter(pk=obj.pk).first()
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # "Save" on a form left as it was changes nothing: no re-scrub.
+        form.instance._rescrub_unchanged = change and not (
+            form.has_changed() or any(formset.has_changed() for formset in formsets)
+        )
+
+    # After the row and its inlines are saved (a payer's rules), and after a revert to an
+    # earlier version (simple-history), which saves the row only.
+    def response_add(
+        self, request: HttpRequest, obj: Any, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        response = super().response_add(request, obj, post_url_continue)
+        self.rescrub_rows(request, [obj])
+        return response
+
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        response = super().response_change(request, obj)
+        if not getattr(obj, "_rescrub_unchanged", False):
+            self.rescrub_rows(request, [getattr(obj, "_rescrub_before", None), obj])
+        return response
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        self.rescrub_rows(request, [obj])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        rows = list(queryset)
+        super().delete_queryset(request, queryset)
+        self.rescrub_rows(request, rows)
+
+
+class ImportExportCodeTableAdmin(
+    RescrubsOpenClaims, CheckedImportMixin, ImportExportModelAdmin, CodeTableAdmin
+):
     def has_import_permission(self, request: HttpRequest) -> bool:
         return is_platform_admin(request.user)
 
@@ -89,6 +213,13 @@ class ImportExportCodeTableAdmin(CheckedImportMixin, ImportExportModelAdmin, Cod
         for row in data:
             safe.append([spreadsheet_safe(value) for value in row])
         return safe
+
+    def process_result(self, result: Any, request: HttpRequest) -> HttpResponse:
+        response: HttpResponse = super().process_result(result, request)
+        if not (result.has_errors() or result.has_validation_errors()):
+            written = [r for r in result.rows if r.import_type in ("new", "update", "delete")]
+            self.rescrub_rows(request, [row for r in written for row in (r.original, r.instance)])
+        return response
 
     def export_action(self, request: HttpRequest) -> HttpResponse:
         try:
@@ -165,6 +296,7 @@ class UnitLimitResource(CodeTableResource):
 @admin.register(BillingCode)
 class BillingCodeAdmin(ImportExportCodeTableAdmin):
     resource_classes = [BillingCodeResource]
+    rescrub_codes = ("code",)
     list_display = [
         "code",
         "short_name",
@@ -183,6 +315,7 @@ class BillingCodeAdmin(ImportExportCodeTableAdmin):
 @admin.register(FeeScheduleEntry)
 class FeeScheduleAdmin(ImportExportCodeTableAdmin):
     resource_classes = [FeeScheduleResource]
+    rescrub_codes = ("billing_code_id",)
     list_display = ["billing_code", "payer", "year", "allowed_amount", "is_demo", "source"]
     list_filter = ["payer", "year", "is_demo"]
     search_fields = ["billing_code__code", "payer__name"]
@@ -192,6 +325,7 @@ class FeeScheduleAdmin(ImportExportCodeTableAdmin):
 @admin.register(EditPair)
 class EditPairAdmin(ImportExportCodeTableAdmin):
     resource_classes = [EditPairResource]
+    rescrub_codes = ("column1_id", "column2_id")
     list_display = ["column1", "column2", "modifier_indicator", "effective", "deletion", "source"]
     list_filter = ["modifier_indicator", "deletion"]
     search_fields = ["column1__code", "column2__code", "rationale"]
@@ -200,6 +334,7 @@ class EditPairAdmin(ImportExportCodeTableAdmin):
 @admin.register(UnitLimit)
 class UnitLimitAdmin(ImportExportCodeTableAdmin):
     resource_classes = [UnitLimitResource]
+    rescrub_codes = ("billing_code_id",)
     list_display = ["billing_code", "max_units", "effective", "source"]
     search_fields = ["billing_code__code"]
 
@@ -278,8 +413,10 @@ class PayerScope:
 
 
 @admin.register(Payer)
-class PayerAdmin(PayerScope, CodeTableAdmin):
+class PayerAdmin(RescrubsOpenClaims, PayerScope, CodeTableAdmin):
     """The shared payers (the platform admin's) and the ones a clinic added (its admin's)."""
+
+    rescrub_payer = ""
 
     list_display = ["name", "kind", "clinic", "payer_id", "filing_indicator"]
     list_filter = ["kind", ("clinic", admin.EmptyFieldListFilter)]
@@ -298,7 +435,7 @@ class PayerAdmin(PayerScope, CodeTableAdmin):
 
 
 @admin.register(PayerRule)
-class PayerRuleAdmin(PayerScope, CodeTableAdmin):
+class PayerRuleAdmin(RescrubsOpenClaims, PayerScope, CodeTableAdmin):
     """The dated rules of every payer, each with its history of changes."""
 
     list_display = [
@@ -314,6 +451,7 @@ class PayerRuleAdmin(PayerScope, CodeTableAdmin):
     list_filter = ["payer", "unit_method", "requires_authorization"]
     fieldsets = [(None, {"fields": ["payer"]}), *PayerRuleInline.fieldsets]
     payer_path = "payer"
+    rescrub_payer = "payer"
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         field: Any = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -324,7 +462,7 @@ class PayerRuleAdmin(PayerScope, CodeTableAdmin):
 
 
 @admin.register(FeeYear)
-class FeeYearAdmin(CodeTableAdmin):
+class FeeYearAdmin(RescrubsOpenClaims, CodeTableAdmin):  # every open claim
     list_display = ["year", "conversion_factor", "kx_threshold", "kx_review_threshold"]
 
 
@@ -335,7 +473,8 @@ class PairingAdmin(CodeTableAdmin):
 
 
 @admin.register(RelativeValue)
-class RelativeValueAdmin(CodeTableAdmin):
+class RelativeValueAdmin(RescrubsOpenClaims, CodeTableAdmin):
+    rescrub_codes = ("billing_code_id",)
     list_display = ["billing_code", "year", "work_rvu", "pe_rvu", "mp_rvu", "source"]
     list_filter = ["year"]
 

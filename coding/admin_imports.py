@@ -2,21 +2,20 @@
 
 Upload → preview (the plan: counts, the first rows that change, per-row errors; nothing
 written) → "Load it". The upload is kept in the default storage under ``imports/<sha256>`` so
-that the confirming request, on any host, re-plans the very same bytes; the confirm form
-carries only the hash and the choices. "What is loaded" lists, per table, what is in force
-today. All three are admin views: the admin role only."""
+that the load, a job (`coding.jobs.cms_import`) run by a worker on any host, re-plans the very
+same bytes; the confirm form and the job carry only the hash and the choices. "What is
+loaded" lists, per table, what is in force today. All three are admin views: the admin role
+only."""
 
 from __future__ import annotations
 
 import re
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -28,7 +27,10 @@ from coding.coverage import loaded_tables, reference_gaps
 from coding.imports.base import ImportPlan, sha256_hex
 from coding.imports.files import UnreadableFile, megabytes, plan_file
 from coding.imports.registry import IMPORTERS, importer_for
+from coding.jobs import cms_import_start, file_is_stored, file_store
 from coding.models import ImportKind, ImportRecord
+from ptclinic.http import HtmxHttpRequest
+from ptclinic.jobs.views import redirect_after_start
 from ptclinic.roles import is_platform_admin
 
 MAX_UPLOAD = 200 * 1024 * 1024  # CMS's largest file (a PTP part) is far smaller
@@ -87,29 +89,8 @@ class ConfirmForm(LoadChoicesForm):
     file_name = forms.CharField(max_length=255, widget=forms.HiddenInput)
 
 
-def _stored_name(sha256: str) -> str:
-    return f"imports/{sha256}"
-
-
-def _store(data: bytes, sha256: str) -> None:
-    name = _stored_name(sha256)
-    if not default_storage.exists(name):
-        saved = default_storage.save(name, ContentFile(data))
-        if saved != name:  # another request stored the same bytes meanwhile
-            default_storage.delete(saved)
-
-
-def _stored(sha256: str) -> bytes | None:
-    name = _stored_name(sha256)
-    if not default_storage.exists(name):
-        return None
-    with default_storage.open(name, "rb") as f:
-        data: bytes = f.read()
-    return data if sha256_hex(data) == sha256 else None
-
-
 def _plan(
-    choices: dict[str, Any], data: bytes, *, file_name: str, request: HttpRequest, dry_run: bool
+    choices: dict[str, Any], data: bytes, *, file_name: str, user: Any, dry_run: bool
 ) -> ImportPlan:
     return plan_file(
         importer=importer_for(choices["kind"], qualifying_apm=choices["qualifying_apm"]),
@@ -117,7 +98,7 @@ def _plan(
         release=choices["release"].strip(),
         effective=choices["effective"],
         file_name=file_name,
-        user=request.user,
+        user=user,
         dry_run=dry_run,
     )
 
@@ -199,13 +180,17 @@ class ImportRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subs
                 file_name = (upload.name or "upload").rsplit("/", 1)[-1][:255]
                 try:
                     plan = _plan(
-                        form.cleaned_data, data, file_name=file_name, request=request, dry_run=True
+                        form.cleaned_data,
+                        data,
+                        file_name=file_name,
+                        user=request.user,
+                        dry_run=True,
                     )
                 except UnreadableFile as exc:  # not text at all: the form says why
                     form.add_error("file", str(exc))
                 else:
                     if not plan.errors:  # kept for "Load it" only when it can be loaded
-                        _store(data, sha256)
+                        file_store(data=data, sha256=sha256)
                     confirm = ConfirmForm(
                         initial={**form.cleaned_data, "sha256": sha256, "file_name": file_name}
                     )
@@ -247,18 +232,25 @@ class ImportRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subs
             messages.error(request, "The confirmation was incomplete; upload the file again.")
             return HttpResponseRedirect(load_url)
         choices = form.cleaned_data
-        data = _stored(choices["sha256"])
-        if data is None:
+        sha256 = choices["sha256"]
+        loaded = ImportRecord.objects.filter(sha256=sha256, kind=choices["kind"]).exists()
+        if not file_is_stored(sha256) and not loaded:
             messages.error(
                 request, "The uploaded file is no longer here (already loaded?); upload it again."
             )
             return HttpResponseRedirect(load_url)
-        plan = _plan(choices, data, file_name=choices["file_name"], request=request, dry_run=False)
-        if plan.errors:
-            return self._preview(request, plan, form, choices["file_name"])
-        default_storage.delete(_stored_name(choices["sha256"]))
-        messages.success(request, f"Loaded {plan.kind_label} {plan.release}: {plan.summary()}.")
-        return HttpResponseRedirect(reverse("admin:coding_importrecord_changelist"))
+        # A job: a worker on any host loads it from the storage (inline on SQLite), and sends
+        # the admin to the import records when it is done (or to its page meanwhile).
+        job = cms_import_start(
+            user=request.user,
+            sha256=sha256,
+            kind=choices["kind"],
+            release=choices["release"],
+            effective=choices["effective"],
+            qualifying_apm=choices["qualifying_apm"],
+            file_name=choices["file_name"],
+        )
+        return redirect_after_start(cast(HtmxHttpRequest, request), job)
 
     def loaded_view(self, request: HttpRequest) -> HttpResponse:
         today = timezone.localdate()

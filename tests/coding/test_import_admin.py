@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -28,6 +29,8 @@ from coding.models import (
     UnitLimit,
     icd10_fiscal_year,
 )
+from ptclinic.jobs.runner import job_run
+from ptclinic.models import Job, JobStatus
 from tests.coding.test_imports import load
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -107,14 +110,60 @@ def test_load_it_writes_the_stored_file_even_from_another_host(
     assert "3 added, 0 updated, 0 unchanged, 1 skipped" in page
 
 
+def test_load_it_runs_as_a_job_of_the_admin(admin_client: Client, code_admin: Any) -> None:
+    fields = confirm_fields(upload(admin_client, "mue_2027_q1_sample.csv").content.decode())
+
+    admin_client.post(CONFIRM, fields)
+
+    job = Job.objects.get(kind="cms_import")
+    assert (job.status, job.started_by, job.clinic) == (JobStatus.DONE, code_admin, None)
+    assert job.key == f"cms-import:{fields['sha256']}"
+    assert job.params == {
+        "sha256": fields["sha256"], "kind": "mue", "release": "MUE 2027 Q1",
+        "effective": "2027-01-01", "qualifying_apm": False,
+        "file_name": "mue_2027_q1_sample.csv",
+    }  # fmt: skip
+    assert job.message.startswith(
+        "Loaded CMS practitioner MUE table MUE 2027 Q1: 3 added, 0 updated, 0 unchanged, 1 skipped."
+    )
+    assert job.result["record"] == ImportRecord.objects.get().pk
+    assert job.result_url == reverse("admin:coding_importrecord_changelist")
+    assert job.percent == 100
+    # The platform admin's jobs are nobody's clinic's: the job's page is theirs to see.
+    assert admin_client.get(reverse("job-detail", args=[job.pk])).status_code == 200
+
+
 def test_load_it_twice_does_not_load_twice(admin_client: Client) -> None:
     fields = confirm_fields(upload(admin_client, "mue_2027_q1_sample.csv").content.decode())
     admin_client.post(CONFIRM, fields)
 
     response = admin_client.post(CONFIRM, fields, follow=True)
 
-    assert "no longer here" in response.content.decode()
+    assert "Already loaded: mue_2027_q1_sample.csv" in response.content.decode()
     assert ImportRecord.objects.count() == 1
+    second = Job.objects.filter(kind="cms_import").first()
+    assert second is not None and second.status == JobStatus.DONE
+    assert second.result["already_loaded"] is True
+    assert Job.objects.filter(kind="cms_import").count() == 2
+
+
+def test_the_same_job_run_again_after_its_load_loads_nothing(admin_client: Client) -> None:
+    # A worker lost after the load was written but before the job was marked done: the queue
+    # runs the job again, with the file still stored.
+    fields = confirm_fields(upload(admin_client, "mue_2027_q1_sample.csv").content.decode())
+    admin_client.post(CONFIRM, fields)
+    job = Job.objects.get(kind="cms_import")
+    content = (DATA / "mue_2027_q1_sample.csv").read_bytes()
+    default_storage.save(f"imports/{fields['sha256']}", ContentFile(content))
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
+
+    job_run(job.pk, attempt=1)
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE
+    assert job.message.startswith("Loaded CMS practitioner MUE table MUE 2027 Q1: 3 added")
+    assert ImportRecord.objects.count() == 1
+    assert not default_storage.exists(f"imports/{fields['sha256']}")
 
 
 def test_the_preview_shows_the_qualifying_apm_choice_through_to_the_load(
@@ -170,10 +219,20 @@ def test_load_it_plans_again_and_writes_nothing_when_that_plan_fails(
 
     response = admin_client.post(CONFIRM, fields)
 
-    assert response.status_code == 200
-    assert "The release label is at most 20 characters" in response.content.decode()
+    job = Job.objects.get(kind="cms_import")
+    assert response["Location"] == reverse("job-detail", args=[job.pk])
+    assert job.status == JobStatus.FAILED
+    assert (
+        "Nothing was loaded from pprrvu_2026_jul_sample.csv, 1 problem: The release label "
+        "is at most 20 characters (e.g. RVU26C). Correct it and upload the file again."
+        in job.message
+    )
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "The release label is at most 20 characters" in page
     assert not ImportRecord.objects.exists()
     assert not RelativeValue.objects.filter(effective=dt.date(2026, 7, 1)).exists()
+    assert not Job.objects.filter(kind="rescrub_open").exists()
+    assert default_storage.exists(f"imports/{fields['sha256']}")  # for the queue's retries
 
 
 def test_the_wrong_kind_of_file_is_named(admin_client: Client) -> None:

@@ -1,6 +1,7 @@
 """`manage.py import_cms KIND FILE --release R --effective YYYY-MM-DD`: load one official CMS
 file (PFS RVUs, GPCIs, MUEs, PTP edits, ICD-10-CM) through `coding.imports`. Prints the plan;
-with errors nothing is written and the command fails."""
+with errors nothing is written and the command fails. Once loaded, the open claims the change
+bears on are re-scrubbed (a job: on the queue's workers with PostgreSQL, here with SQLite)."""
 
 import argparse
 import datetime as dt
@@ -12,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from coding.imports.base import ImportPlan
 from coding.imports.files import UnreadableFile, plan_file
 from coding.imports.registry import IMPORTERS, importer_for
+from coding.jobs import rescrub_after_import, rescrub_words
 
 SHOWN = 50
 ERRORS_SHOWN = 5
@@ -90,6 +92,8 @@ def run(
         more = len(plan.errors) - ERRORS_SHOWN
         rest = f"; and {more} more (-v 2 lists them all)" if more > 0 else ""
         raise CommandError(f"Nothing loaded; fix the file first: {shown}{rest}")
+    if not dry_run and (rescrub := rescrub_after_import(plan, user=None)) is not None:
+        command.stdout.write(f"{rescrub_words(rescrub)} (Job #{rescrub.pk}.)")
     return plan
 
 
