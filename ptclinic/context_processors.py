@@ -46,6 +46,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("Access log", "access-log", frozenset({Role.OWNER, Role.ADMIN}), ("audit",)),
     NavEntry("Billing", "batch-list", frozenset({Role.OWNER}), ("billing",)),
     NavEntry("Clinic", "clinic-settings", frozenset({Role.OWNER}), ("clinic/",)),
+    NavEntry("Jobs", "jobs", frozenset({Role.OWNER, Role.ADMIN, "platform-admin"}), ("jobs",)),
     NavEntry("Admin", "admin:index", frozenset({Role.ADMIN, "platform-admin"}), "admin"),
 )
 ADMIN_ENTRY = "platform-admin"  # not a clinic role: what shows the Admin entry to staff

@@ -41,6 +41,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claims.forms import MAX_NOTE_CHARS, MAX_ROWS
+from claims.jobs import rescrub_start
 from claims.models import (
     Authorization,
     Claim,
@@ -201,8 +202,10 @@ def _records(clinic: Any, therapist: Any, owner: Any) -> dict[str, list[int]]:
         end_date=TODAY + dt.timedelta(days=30),
         visits=10,
     )
+    job = rescrub_start(user=owner, clinic=clinic)
     return {
         "authorization": [authorization.pk],
+        "job": [job.pk],
         "claim": [c.pk for c in claims],
         "session": [c.sessions.get().pk for c in claims],
         "patient": [c.patient_id for c in claims],
@@ -512,6 +515,13 @@ SPECS: dict[str, Spec] = {
     ),
     # The upload (a POST with a file) is tested in tests/claims/remittance/test_views.py.
     "remittance-list": Spec("owner", GET),
+    "jobs": Spec(
+        "owner",
+        GET,
+        lambda w: {"status": ["done"], "kind": ["rescrub_open"], "page": ["1"]},
+    ),
+    "job-detail": Spec("owner", GET),
+    "jobs-rescrub": Spec("owner", POST, valid_status=302),
     "remittance-detail": Spec("owner", GET),
     "remittance-worklist": Spec("owner", GET),
     "payment-match": Spec(
@@ -702,6 +712,7 @@ def own_url(w: World, name: str) -> str:
         "file_id": w.ids["file"][0],
         "remittance_id": w.ids["remittance"][0],
         "payment_id": w.ids["payment"][0],
+        "job_id": w.ids["job"][0],
         "action": "correct",
     }
     return reverse(name, kwargs={arg: own[arg] for arg in args})

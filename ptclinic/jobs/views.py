@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
+from claims.jobs import rescrub_start
 from ptclinic.http import HtmxHttpRequest
-from ptclinic.models import Job, JobStatus, Role
-from ptclinic.roles import has_role, is_platform_admin
+from ptclinic.jobs.forms import JobFilterForm
+from ptclinic.models import ACTIVE_JOB_STATUSES, Job, JobStatus, Role
+from ptclinic.roles import active_clinic, has_role, is_platform_admin, role_required
+
+PER_PAGE = 25
 
 
 def visible_jobs(request: HtmxHttpRequest) -> QuerySet[Job]:
@@ -39,18 +48,90 @@ def redirect_after_start(request: HtmxHttpRequest, job: Job) -> HttpResponse:
     return redirect("job-detail", job_id=job.pk)
 
 
-@require_GET
-def job_list(request: HtmxHttpRequest) -> HttpResponse:
-    jobs = (
-        visible_jobs(request)
-        .filter(parent__isnull=True)
-        .select_related("started_by", "clinic")[:100]
+def _wants_partial(request: HtmxHttpRequest) -> bool:
+    """An htmx poll of the page's region (not a boosted link or a history restore, which want
+    the whole page)."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+@dataclass(frozen=True)
+class Chunks:
+    """How far the parts of a fanned-out job have come. `shared`: parts on the queue, which
+    any worker takes (else the inline runner did them one after the other)."""
+
+    total: int
+    done: int
+    failed: int
+    shared: bool = True
+
+    @property
+    def left(self) -> int:
+        return self.total - self.done - self.failed
+
+
+def job_chunks(job: Job) -> Chunks | None:
+    """The parts of a job the queue split (None when it was not split); one query. The inline
+    runner keeps no parts: what it did is in the job's result."""
+    counts = job.children.aggregate(
+        total=Count("pk"),
+        done=Count("pk", filter=Q(status=JobStatus.DONE)),
+        failed=Count("pk", filter=Q(status=JobStatus.FAILED)),
     )
-    return render(request, "ptclinic/job_list.html", {"jobs": jobs})
+    if counts["total"]:
+        return Chunks(**counts)
+    if (parts := int(job.result.get("chunks") or 0)) > 1:
+        done = parts if job.status == JobStatus.DONE else 0
+        return Chunks(total=parts, done=done, failed=0, shared=False)
+    return None
 
 
+@login_required
 @require_GET
+@vary_on_headers("HX-Request")
+def job_list(request: HtmxHttpRequest) -> HttpResponse:
+    jobs = visible_jobs(request).filter(parent__isnull=True)
+    form = JobFilterForm(request.GET)
+    jobs = jobs.filter(**form.filters()).select_related("started_by", "clinic")
+    page = Paginator(jobs, PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "jobs": rows,
+        "any_active": any(job.status in ACTIVE_JOB_STATUSES for job in rows),
+        "filter_query": query.urlencode(),
+        "show_clinic": is_platform_admin(request.user),
+    }
+    template = "ptclinic/job_list.html"
+    if _wants_partial(request):
+        template += "#job-rows"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
 def job_detail(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(visible_jobs(request).select_related("started_by", "clinic"), pk=job_id)
-    template = "ptclinic/_job_progress.html" if request.htmx else "ptclinic/job_detail.html"
-    return render(request, template, {"job": job})
+    template = (
+        "ptclinic/_job_progress.html" if _wants_partial(request) else "ptclinic/job_detail.html"
+    )
+    context = {
+        "job": job,
+        "chunks": job_chunks(job),
+        "show_clinic": is_platform_admin(request.user),
+        "traceback": job.result.get("traceback", "") if is_platform_admin(request.user) else "",
+    }
+    return render(request, template, context)
+
+
+@login_required
+@role_required(Role.OWNER)
+@require_POST
+def jobs_rescrub(request: HtmxHttpRequest) -> HttpResponse:
+    """Re-scrub the clinic's open claims (joins the re-scrub already waiting or running)."""
+    job = rescrub_start(user=request.user, clinic=active_clinic(request))
+    return redirect_after_start(request, job)

@@ -63,6 +63,9 @@ RUN_AXE = """async (impacts) => {
 
 def _demo_records() -> dict[str, int]:
     """The demo clinic's records to put in the URLs, as test_access's clinic_a_records does."""
+    from django.contrib.auth import get_user_model
+
+    from claims.jobs import rescrub_start
     from claims.models import (
         Authorization,
         BatchFile,
@@ -93,7 +96,10 @@ def _demo_records() -> dict[str, int]:
     payment = ClaimPayment.objects.filter(clinic=clinic, claim__isnull=True).first()
     payment = payment or ClaimPayment.objects.filter(clinic=clinic).first()
     assert payment is not None
+    owner = get_user_model().objects.get(username="demo-owner")
+    job = rescrub_start(user=owner, clinic=clinic)  # the jobs list and this job's page
     return {
+        "job_id": job.pk,
         "patient_id": authorization.patient_id,
         "plan_id": plan.pk,
         "authorization_id": authorization.pk,
@@ -201,6 +207,39 @@ def test_no_page_of_any_demo_user_has_a_serious_accessibility_violation(
     elapsed = time.monotonic() - started
     print(f"\naxe-core: {sum(scanned.values())} pages scanned in {elapsed:.0f} s: {scanned}")
     assert all(n >= 10 for n in list(scanned.values())[1:]), scanned  # each got past the login
+    if any(found.values()):
+        pytest.fail(_message(found), pytrace=False)
+
+
+def test_the_jobs_pages_have_no_serious_accessibility_violation(
+    live_server: Any, demo: None, new_page: Callable[[], Page]
+) -> None:
+    """The jobs list and a job's page in each state (the walk above sees a done one only), as
+    the owner and the platform admin (who also sees the clinic column)."""
+    from ptclinic.models import Job, JobStatus
+
+    records = _demo_records()
+    done = Job.objects.get(pk=records["job_id"])
+    running = Job.objects.create(
+        kind="rescrub_open", clinic=done.clinic, status=JobStatus.RUNNING, progress_total=900
+    )
+    failed = Job.objects.create(
+        kind="rescrub_open",
+        clinic=done.clinic,
+        status=JobStatus.FAILED,
+        attempts=3,
+        error="ValueError: the payer's file has no ISA segment",
+        message="Failed after 3 attempt(s): the payer's file has no ISA segment",
+    )
+    urls = [reverse("jobs")] + [reverse("job-detail", args=[j.pk]) for j in (done, running, failed)]
+    found: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for username in ("demo-owner", "demo-admin"):
+        page = new_page()
+        login(page, live_server.url, username, DEMO_PASSWORD)
+        found[username] = {}
+        for url in urls:
+            if violations := _scan(page, live_server.url, url):
+                found[username][url] = violations
     if any(found.values()):
         pytest.fail(_message(found), pytrace=False)
 

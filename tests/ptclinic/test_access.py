@@ -178,6 +178,7 @@ CLINIC_RECORDS = {
     "file_id",
     "remittance_id",
     "payment_id",
+    "job_id",
 }
 
 
@@ -213,7 +214,11 @@ def clinic_a_records(reference: None, clinic: Clinic) -> dict[str, int]:
     batch = batch_create(clinic=Clinic.objects.get(pk=clinic.pk), user=owner, claim_ids=[sent.pk])
     sent.refresh_from_db()
     remittance, unmatched = make_remittance(clinic, owner, sent)
+    from claims.jobs import rescrub_start
+
+    job = rescrub_start(user=owner, clinic=clinic)
     return {
+        "job_id": job.pk,
         "remittance_id": remittance.pk,
         "payment_id": unmatched.pk,
         "batch_id": batch.pk,
@@ -278,6 +283,36 @@ def test_every_page_answers_each_role_without_a_server_error(
             continue
         response = client.get(url)
         assert response.status_code < 500, f"{role}: {name} ({url}) → {response.status_code}"
+
+
+# The jobs pages: what each role gets (GET, and POST for the re-scrub action).
+JOBS_STATUS = {
+    # url name, method: therapist, owner, clinic admin, platform admin
+    ("jobs", "get"): (403, 200, 200, 200),
+    ("job-detail", "get"): (403, 200, 200, 200),
+    ("job-detail", "post"): (405, 405, 405, 405),
+    ("jobs-rescrub", "get"): (403, 405, 403, 403),
+    ("jobs-rescrub", "post"): (403, 302, 403, 403),
+}
+
+
+@pytest.mark.parametrize(("name", "method"), list(JOBS_STATUS))
+def test_the_jobs_pages_answer_each_role_as_expected(
+    client_for: Any,
+    clinic: Clinic,
+    clinic_a_records: dict[str, int],
+    pt: Any,
+    owner: Any,
+    clinic_admin: Any,
+    code_admin: Any,
+    name: str,
+    method: str,
+) -> None:
+    kwargs = {"job_id": clinic_a_records["job_id"]} if name == "job-detail" else {}
+    url = reverse(name, kwargs=kwargs)
+    users = (pt, owner, clinic_admin, code_admin)
+    got = tuple(getattr(client_for(user), method)(url).status_code for user in users)
+    assert got == JOBS_STATUS[name, method], f"{method.upper()} {url}"
 
 
 @pytest.mark.django_db
