@@ -386,6 +386,11 @@ class Command(BaseCommand):
                     city="Sacramento",
                     state="CA",
                     zip_code="958141234",
+                    # The clearinghouse set-up, so that an owner can send approved claims (its
+                    # payers need payer ids too: the reference data's, or an admin's).
+                    phone="9165550100",
+                    receiver_id="LOADCH",
+                    receiver_name="Load test clearinghouse",
                 )
                 for i in range(n)
             ]
