@@ -101,7 +101,7 @@ class JobContext:
         if not force and now - self._written < PROGRESS_EVERY:
             return
         self._written = now
-        if queued() and connection.in_atomic_block:
+        if queued() and connection.in_atomic_block and connection.vendor == "postgresql":
             self._progress_aside(done, total)
             return
         fields: dict[str, Any] = {"progress_done": done}
