@@ -266,6 +266,17 @@ if ON_POSTGRESQL:
 PROCRASTINATE_AUTODISCOVER_MODULE_NAME = ""  # the tasks are in one module:
 PROCRASTINATE_IMPORT_PATHS = ["ptclinic.jobs.tasks"]
 
+# A cache every host shares (a table of the database; `ptclinic.0005` creates it): the owner's
+# dashboard figures over months of claims (claims/dashboard/figures.py), used for this long.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "ptclinic_cache",
+    },
+}
+DASHBOARD_MAX_AGE_SECONDS = int(os.environ.get("DASHBOARD_MAX_AGE_SECONDS", "360"))
+
 SILENCED_SYSTEM_CHECKS: list[str] = []
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The year-to-date index carries payer and amount on PostgreSQL (INCLUDE); SQLite builds it

@@ -17,6 +17,9 @@ WHITENOISE_AUTOREFRESH = True
 # Jobs run in the test's own process and transaction (the test of a real worker turns the
 # queue on: tests/ptclinic/test_jobs_worker.py).
 JOBS_RUNNER = "inline"
+# The dashboard's figures are computed on each view, as the data of each test says (the cache
+# has its own tests: tests/claims/dashboard/test_figures.py).
+DASHBOARD_MAX_AGE_SECONDS = 0
 
 # A file, not memory, for SQLite: the concurrency tests need real locking between connections.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405

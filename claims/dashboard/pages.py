@@ -19,16 +19,9 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from claims.dashboard.care import KX_NEAR, CareLists, care_lists
-from claims.dashboard.money import money_tiles
+from claims.dashboard.figures import dashboard_figures, max_age
 from claims.dashboard.period import Period, PeriodForm
-from claims.dashboard.practice import (
-    Backlog,
-    ClinicianUnits,
-    FlagTrend,
-    flags_by_rule,
-    review_backlog,
-    units_by_clinician,
-)
+from claims.dashboard.practice import Backlog, ClinicianUnits, FlagTrend, review_backlog
 from claims.models import Claim, ClaimStatus, TreatmentSession
 from claims.scrubber import RULES
 from ptclinic import charts
@@ -187,18 +180,24 @@ def owner_dashboard(*, request: HtmxHttpRequest) -> dict[str, Any]:
     form = PeriodForm(request.GET, today=today)
     period: Period = form.period()
     backlog = review_backlog(clinic=clinic, today=today)
+    figures = dashboard_figures(
+        clinic=clinic, period=period, today=today, fresh=request.GET.get("refresh") == "1"
+    )
     return {
         "period_form": form,
         "period": period,
         "has_claims": Claim.objects.for_clinic(clinic).exists(),
-        # The "Claim review" card's counts: the claims waiting for a decision.
+        # The "Claim review" card's counts: the claims waiting for a decision (live).
         "review": {"waiting": backlog.needs_review, "with_errors": backlog.errors_needing_review},
         "to_send": Claim.objects.for_clinic(clinic).ready_to_send_count(),
-        "money": money_tiles(clinic=clinic, period=period),
         "backlog": _backlog_tile(backlog),
-        "flags": _flags_tile(flags_by_rule(clinic=clinic, period=period)),
-        "units": _units_tile(units_by_clinician(clinic=clinic, period=period)),
-        "care": _care_tiles(care_lists(clinic=clinic, today=today), list(CARE_TILES)),
+        # The figures over months of claims: from the shared cache, as of `figures_as_of`.
+        "figures_as_of": figures.computed_at if max_age() > 0 else None,
+        "figures_max_age_minutes": max(1, max_age() // 60),
+        "money": figures.money,
+        "flags": _flags_tile(figures.flags),
+        "units": _units_tile(figures.units),
+        "care": _care_tiles(figures.care, list(CARE_TILES)),
     }
 
 

@@ -44,6 +44,17 @@ def nightly_rescrub(timestamp: int) -> None:
     job_start("rescrub_open", params={"reason": "nightly"}, key=NIGHTLY_RESCRUB_KEY)
 
 
+@app.periodic(cron="*/5 * * * *", periodic_id="dashboards")
+@app.task(name="ptclinic.refresh_dashboards", queue=QUEUE, queueing_lock="refresh-dashboards")
+def refresh_dashboards(timestamp: int) -> None:
+    """Every 5 minutes: each clinic's dashboard figures over months of claims, computed again
+    into the shared cache, so an owner opening the dashboard reads them (one query)."""
+    from claims.dashboard.figures import dashboards_refresh
+
+    _fresh_connection()
+    dashboards_refresh()
+
+
 @app.periodic(cron="*/5 * * * *", periodic_id="retry-stalled")
 @app.task(
     name="ptclinic.retry_stalled_jobs",

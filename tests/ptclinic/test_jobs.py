@@ -120,6 +120,7 @@ def test_the_nightly_schedule_rescrubs_every_clinics_open_claims(clinic: Any, pt
     assert schedules == {
         "ptclinic.nightly_rescrub": "15 2 * * *",
         "ptclinic.retry_stalled_jobs": "*/5 * * * *",
+        "ptclinic.refresh_dashboards": "*/5 * * * *",
     }
     tasks.nightly_rescrub(timestamp=0)
     job = Job.objects.get(kind="rescrub_open")
