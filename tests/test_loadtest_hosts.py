@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
     reason="the load test runs gunicorn and the job queue against PostgreSQL",
 )
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("reference")
+@pytest.mark.usefixtures("committed_reference")
 def test_two_hosts_share_sessions_jobs_code_tables_and_files(tmp_path: Path) -> None:
     # The servers run the production settings, whose password hashers do not include the
     # tests' fast one: the load users' password is hashed as production would.
