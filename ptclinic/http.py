@@ -26,6 +26,7 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
     clinic: Clinic | None  # None: no active membership (role_required answers 403)
     clinic_memberships: list[Membership]  # the user's memberships in the active clinic
+    memberships: list[Membership]  # the user's active memberships in every clinic
     clinics: list[Clinic]  # every clinic the user belongs to, by name
     roles: frozenset[str]  # the user's roles (ptclinic.models.Role) in the active clinic
     user: User

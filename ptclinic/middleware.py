@@ -70,6 +70,7 @@ class ActiveClinicMiddleware:
         clinic_request = cast(HtmxHttpRequest, request)
         clinic_request.clinic = None
         clinic_request.clinic_memberships = []
+        clinic_request.memberships = []
         clinic_request.clinics = []
         clinic_request.roles = frozenset()
         if request.user.is_authenticated:
@@ -78,6 +79,7 @@ class ActiveClinicMiddleware:
 
     def _attach(self, request: HtmxHttpRequest) -> None:
         memberships = list(Membership.objects.for_user(request.user))
+        request.memberships = memberships
         if not memberships:
             return
         clinics: dict[int, Clinic] = {m.clinic_id: m.clinic for m in memberships}

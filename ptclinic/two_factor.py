@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
@@ -53,11 +53,14 @@ def two_factor_exempt(view: _View) -> _View:
     return view
 
 
-def two_factor_required(user: User) -> bool:
+def two_factor_required(user: User, *, memberships: Sequence[Membership] | None = None) -> bool:
     """Whether `user` must sign in with a second factor: the platform admin, and an owner /
-    biller or admin of any clinic (whichever clinic is active)."""
+    biller or admin of any clinic (whichever clinic is active). `memberships`: the user's
+    active memberships when the request has them already (no query)."""
     if is_platform_admin(user):
         return True
+    if memberships is not None:
+        return any(m.role in REQUIRED_ROLES for m in memberships)
     return Membership.objects.filter(user=user, active=True, role__in=REQUIRED_ROLES).exists()
 
 
@@ -259,7 +262,7 @@ class TwoFactorMiddleware:
             return None
         if has_two_factor(user):
             step = "two-factor-verify"
-        elif two_factor_required(user):
+        elif two_factor_required(user, memberships=getattr(request, "memberships", None)):
             step = "two-factor-setup"
         else:
             return None
