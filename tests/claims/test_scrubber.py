@@ -43,6 +43,7 @@ from claims.scrubber import (
     Severity,
     UnitLimit,
     VisitNote,
+    _near_copy_ratio,
     is_evaluation_only,
     is_initial_encounter,
     meaningful_words,
@@ -1872,6 +1873,41 @@ def test_a_ratio_of_exactly_0_9_is_a_near_copy() -> None:
     claim = make_claim(note=note(medical_necessity="abcdefghi"), history=history)
     assert ratio("abcdefghi", "abcdefghijk") == NEAR_COPY_RATIO
     assert "necessity-copied" in rule_ids(claim)
+
+
+def _reference_near_copy(text: str, earlier: str) -> float | None:
+    """The near-copy ratio as difflib computes it, bounds and all (what the rule must match)."""
+    a, b = normalise_for_copy(text), normalise_for_copy(earlier)
+    if not a or not b:
+        return None
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < NEAR_COPY_RATIO or matcher.quick_ratio() < NEAR_COPY_RATIO:
+        return None
+    found = matcher.ratio()
+    return found if found >= NEAR_COPY_RATIO else None
+
+
+@given(
+    st.text(alphabet="abc de1/", max_size=40),
+    st.text(alphabet="abc de1/", max_size=40),
+)
+def test_the_near_copy_ratio_is_difflibs_without_building_a_matcher_each_time(
+    text: str, earlier: str
+) -> None:
+    assert _near_copy_ratio(text, earlier) == _reference_near_copy(text, earlier)
+
+
+def test_statements_the_same_but_for_dates_and_numbers_are_a_full_copy() -> None:
+    assert _near_copy_ratio("Gait 3x10 on 4/14/2026", "gait 2x12 on 5/1/2026") == 1.0
+    history = (EarlierVisit(DOS - timedelta(2), STATEMENT.replace("a", "a 7", 1)),)
+    finding = only(make_claim(history=history), "necessity-copied")
+    assert "(100% the same once dates and numbers are removed)" in finding.message
+
+
+def test_statements_with_few_letters_in_common_are_ruled_out_before_the_ratio() -> None:
+    # Same length (the length bound passes), other letters: the letters' bound rules it out.
+    assert _near_copy_ratio("aaaa bbbb", "cccc dddd") is None
+    assert _near_copy_ratio("abcd efgh", "abcd efgx") is None  # 16/18 = 0.89 < 0.9
 
 
 def test_twelve_meaningful_words_with_skilled_need_are_enough() -> None:
