@@ -254,7 +254,7 @@ def test_a_done_jobs_page_shows_the_result_and_stops_polling(
     Job.objects.filter(pk=job.pk).update(
         status=JobStatus.DONE,
         progress_done=2,
-        finished_at=job.started_at + dt.timedelta(seconds=3.5),  # type: ignore[operator]
+        finished_at=job.started_at + dt.timedelta(seconds=3.5),  # type: ignore[operator]  # started_at is set on a started job; the field is typed optional
         message="Posted the file: 2 payments.",
         result_url="/billing/remittances/",
     )

@@ -242,7 +242,7 @@ def test_the_837p_file_is_written_to_and_downloaded_from_the_configured_storage(
     with override_settings(STORAGES=IN_MEMORY, MEDIA_ROOT=tmp_path):
         post_batch(boss, claim)
         (file,) = BatchFile.objects.all()
-        assert isinstance(file.file.storage._wrapped, InMemoryStorage)  # type: ignore[attr-defined]
+        assert isinstance(file.file.storage._wrapped, InMemoryStorage)  # type: ignore[attr-defined]  # default_storage is a LazyObject; _wrapped is the storage it built
         assert default_storage.exists(file.file.name)
         with default_storage.open(file.file.name, "rb") as handle:
             stored = handle.read()
