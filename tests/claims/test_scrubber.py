@@ -1902,6 +1902,9 @@ def test_statements_the_same_but_for_dates_and_numbers_are_a_full_copy() -> None
     history = (EarlierVisit(DOS - timedelta(2), STATEMENT.replace("a", "a 7", 1)),)
     finding = only(make_claim(history=history), "necessity-copied")
     assert "(100% the same once dates and numbers are removed)" in finding.message
+    assert finding.fix == (
+        "Write today's statement from today's findings: what changed, what skill was needed today."
+    )
 
 
 def test_statements_far_apart_are_ruled_out_without_the_costly_ratio(
