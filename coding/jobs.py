@@ -23,7 +23,7 @@ from coding.imports.pprrvu import RvuRow
 from coding.imports.ptp import PtpRow
 from coding.imports.registry import importer_for
 from coding.models import ImportRecord
-from ptclinic.jobs.registry import Outcome, job_kind
+from ptclinic.jobs.registry import JobRefused, Outcome, job_kind
 from ptclinic.jobs.runner import JobContext, job_start
 from ptclinic.models import Clinic, Job
 
@@ -63,8 +63,10 @@ def file_is_stored(sha256: str) -> bool:
 # ---- loading a CMS file ----------------------------------------------------------------------
 
 
-class ImportRefused(Exception):
-    """The file cannot be loaded; the message says why in plain words (the job's message)."""
+class ImportRefused(JobRefused):
+    """The file cannot be loaded; the message says why in plain words (the job's message).
+    A file with errors stays wrong however often it is read: the job fails at once, without
+    the queue's retries."""
 
 
 def cms_import_params(
