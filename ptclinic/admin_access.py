@@ -184,8 +184,19 @@ class PlatformOnlyAccess(admin.ModelAdmin):  # type: ignore[type-arg]  # mixed i
         return is_platform_admin(request.user)
 
 
+class PlatformReadOnlyAccess(PlatformOnlyAccess):
+    """Another package's admin that the platform admin only reads: the job queue's own rows
+    (a job is cancelled or retried by the queue, never by editing its row)."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 #: The apps whose admins are another package's: the platform admin's (PlatformOnlyAccess).
-PLATFORM_APPS = frozenset({"axes"})
+#: Apps whose admins only the platform admin opens: the login lockouts, and the job queue's
+#: own tables (procrastinate, read-only; people follow their jobs on the Jobs pages).
+PLATFORM_APPS = frozenset({"axes", "procrastinate"})
+READ_ONLY_APPS = frozenset({"procrastinate"})
 #: Apps whose admins are not shown at all: django-otp's device pages would show people's
 #: two-factor secrets (a QR code of the key); a user's two-factor login is reset from the
 #: user's page instead (ptclinic.admin.ClinicUserAdmin).
@@ -202,5 +213,10 @@ def adopt_package_admins(site: admin.AdminSite) -> None:
             model_admin, PlatformOnlyAccess
         ):
             cls = type(model_admin)
+            access = (
+                PlatformReadOnlyAccess
+                if model._meta.app_label in READ_ONLY_APPS
+                else PlatformOnlyAccess
+            )
             site.unregister(model)
-            site.register(model, type(f"Platform{cls.__name__}", (PlatformOnlyAccess, cls), {}))
+            site.register(model, type(f"Platform{cls.__name__}", (access, cls), {}))

@@ -254,6 +254,9 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # pyx12 logs each validation error it finds; the batch page shows them instead.
         "pyx12": {"level": "CRITICAL"},
+        # procrastinate says at every start-up that it added the tasks: commands' stderr is
+        # for their errors (the worker still logs each job it runs).
+        "procrastinate.blueprints": {"level": "WARNING"},
     },
 }
 
