@@ -361,6 +361,19 @@ class SharedFile:
         return getattr(shared_path(*self.parts), name)
 
 
+def pytest_runtest_setup(item: Any) -> None:
+    """`@pytest.mark.postgres(reason=…)`: a test of what only PostgreSQL has (a trigger, the job
+    queue's tables, a worker or a server of its own against the database) is skipped on SQLite,
+    with its reason; every other test runs on both."""
+    marker = item.get_closest_marker("postgres")
+    if marker is None:
+        return
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip(f"needs PostgreSQL: {marker.kwargs.get('reason', 'PostgreSQL only')}")
+
+
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     """Remove this run's folder of generated files (tests/settings.py MEDIA_ROOT)."""
     import shutil

@@ -19,10 +19,7 @@ from django.test import override_settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="the load test runs gunicorn and the job queue against PostgreSQL",
-)
+@pytest.mark.postgres(reason="the load test runs gunicorn and the job queue against PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("committed_reference")
 def test_two_hosts_share_sessions_jobs_code_tables_and_files(tmp_path: Path) -> None:

@@ -81,7 +81,7 @@ def test_kept_history_still_grows_with_each_change(audited: Claim) -> None:
     assert audited.history.count() == before + 1
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+@pytest.mark.postgres(reason="the trigger is PostgreSQL's")
 def test_on_postgresql_the_database_refuses_raw_updates_and_deletes(audited: Claim) -> None:
     tables = [
         (AccessEvent._meta.db_table, "path = 'x'"),

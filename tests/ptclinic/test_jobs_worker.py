@@ -20,9 +20,6 @@ from ptclinic.models import Job, JobStatus
 from tests.claims.test_review import make_claim
 
 ROOT = Path(__file__).resolve().parents[2]
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the queue lives in PostgreSQL"
-)
 
 
 def _worker(*args: str) -> subprocess.Popen[str]:
@@ -53,7 +50,7 @@ def _wait_until_finished(job: Job, seconds: float = 90) -> None:
         time.sleep(0.2)
 
 
-@on_postgresql
+@pytest.mark.postgres(reason="the queue lives in PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("committed_reference")
 def test_a_worker_process_runs_a_queued_rescrub_in_chunks(clinic: Any, pt: Any, owner: Any) -> None:

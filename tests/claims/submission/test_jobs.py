@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.files.storage import InMemoryStorage, default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -254,7 +254,7 @@ def test_the_837p_file_is_written_to_and_downloaded_from_the_configured_storage(
         assert not any(tmp_path.rglob("*")), "nothing is written under MEDIA_ROOT"
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the queue lives in PostgreSQL")
+@pytest.mark.postgres(reason="progress on a connection of its own is PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 def test_on_the_queue_progress_inside_the_batchs_transaction_is_committed_at_once() -> None:
     """Written on a connection of its own: kept even when the batch's transaction is not."""
