@@ -33,7 +33,7 @@ from claims.patient_forms import (
     UnitsFormSet,
 )
 from claims.services import access_record, access_record_many
-from ptclinic.http import HtmxHttpRequest
+from ptclinic.http import HtmxHttpRequest, wants_partial
 from ptclinic.models import Credential, Role
 from ptclinic.roles import active_clinic, role_required, therapist_membership
 
@@ -61,8 +61,7 @@ def _add_service_errors(form: BaseForm, error: ValidationError) -> None:
 
 
 def _partial(request: HtmxHttpRequest, template: str, partial: str) -> str:
-    htmx = getattr(request, "htmx", None)
-    if htmx and not htmx.history_restore_request:
+    if wants_partial(request):
         return f"{template}#{partial}"
     return template
 

@@ -54,7 +54,7 @@ from claims.services import (
 )
 from claims.tables import BULK_FORM_ID, ReviewQueueTable, flag_badges, status_badge
 from coding.models import Icd10Code
-from ptclinic.http import HtmxHttpRequest, safe_next
+from ptclinic.http import HtmxHttpRequest, safe_next, wants_partial
 from ptclinic.models import Role
 from ptclinic.roles import active_clinic, role_required
 from ptclinic.spreadsheets import spreadsheet_text
@@ -65,11 +65,6 @@ TIMELINE_GAP = dt.timedelta(seconds=2)  # records this close, by one person, are
 
 def _claims(request: HtmxHttpRequest) -> Any:
     return Claim.objects.for_clinic(request.clinic)
-
-
-def _wants_partial(request: HtmxHttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return htmx is not None and bool(htmx) and not htmx.history_restore_request
 
 
 # ---- /review/ -------------------------------------------------------------------------------
@@ -154,7 +149,7 @@ def review_queue(request: HtmxHttpRequest) -> HttpResponse:
         "can_bulk_approve": can_bulk_approve,
     }
     template = "claims/review_queue.html"
-    if _wants_partial(request):
+    if wants_partial(request):
         template += "#queue-table"
     return render(request, template, context)
 

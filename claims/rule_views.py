@@ -16,13 +16,9 @@ from django.views.decorators.vary import vary_on_headers
 
 from claims.rule_help import rule_catalogue
 from claims.scrubber import RULES
-from ptclinic.http import HtmxHttpRequest
+from ptclinic.http import HtmxHttpRequest, wants_partial
 
 QUERY_MAX = 100
-
-
-def _wants_partial(request: HtmxHttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 @login_required
@@ -38,6 +34,6 @@ def rule_list(request: HtmxHttpRequest) -> HttpResponse:
         "total": len(RULES),
     }
     template = "claims/rule_list.html"
-    if _wants_partial(request):
+    if wants_partial(request):
         template += "#rule-results"
     return render(request, template, context)

@@ -22,7 +22,7 @@ from claims.services import (
     claim_resubmit,
 )
 from coding.models import BillingCode
-from ptclinic.http import HtmxHttpRequest
+from ptclinic.http import HtmxHttpRequest, wants_partial
 from ptclinic.models import Membership, Role
 from ptclinic.roles import active_clinic, role_required, therapist_membership
 
@@ -216,7 +216,7 @@ def session_list(request: HtmxHttpRequest) -> HttpResponse:
         path=request.get_full_path(),
     )
     template = "claims/session_list.html"
-    if request.htmx and not request.htmx.history_restore_request:
+    if wants_partial(request):
         template += "#session-table"
     return render(
         request,
@@ -260,7 +260,7 @@ def access_log(request: HtmxHttpRequest) -> HttpResponse:
         events = events.filter(kind=kind)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     template = "claims/access_log.html"
-    if request.htmx and not request.htmx.history_restore_request:
+    if wants_partial(request):
         template += "#access-table"
     return render(
         request, template, {"page": page, "q": q, "kind": kind, "kinds": AccessKind.choices}

@@ -47,17 +47,13 @@ from coding.pricing import Gpci as GpciFactors
 from coding.selectors import icd10_releases
 from coding.tables import BillingCodeTable, ModifierTable, medicare_rank, most_used_first
 from coding.units import units_for_minutes
-from ptclinic.http import HtmxHttpRequest
+from ptclinic.http import HtmxHttpRequest, wants_partial
 from ptclinic.models import Clinic
 
 ICD10_PAGE = 50
 HEADER_CHILDREN_SHOWN = 12
 BELOW_CAP = 1000  # "over 1,000 billable codes below"
 _CODE_MENTION = re.compile(r"\b[0-9A-Z][0-9]{3}[0-9A-Z]\b")
-
-
-def _wants_partial(request: HtmxHttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 # ---- /codes/ --------------------------------------------------------------------------------
@@ -149,7 +145,7 @@ def code_list(request: HtmxHttpRequest) -> HttpResponse:
         and not request.GET.get("q", "").strip().isdigit(),
     }
     template = "coding/code_list.html"
-    if _wants_partial(request):
+    if wants_partial(request):
         template += "#code-table"
     return render(request, template, context)
 
@@ -472,7 +468,7 @@ def icd10_search(request: HtmxHttpRequest) -> HttpResponse:
         "below_cap": BELOW_CAP,
     }
     template = "coding/icd10_search.html"
-    if _wants_partial(request):
+    if wants_partial(request):
         template += "#icd10-results"
     return render(request, template, context)
 

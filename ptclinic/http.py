@@ -71,3 +71,10 @@ def client_address(request: HttpRequest) -> str | None:
     if len(forwarded) < count:
         return remote  # not through all the proxies: the nearest one is what is known
     return forwarded[-count][:45]
+
+
+def wants_partial(request: HttpRequest) -> bool:
+    """An htmx request for a page's region: the view answers the partial. A history restore
+    (the browser's back button after the cache is gone) wants the whole page."""
+    htmx: HtmxDetails | None = getattr(request, "htmx", None)
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from claims.jobs import rescrub_start
-from ptclinic.http import HtmxHttpRequest
+from ptclinic.http import HtmxHttpRequest, wants_partial
 from ptclinic.jobs.forms import JobFilterForm
-from ptclinic.models import ACTIVE_JOB_STATUSES, Job, JobStatus, Role
+from ptclinic.models import Job, JobStatus, Role
 from ptclinic.roles import active_clinic, has_role, is_platform_admin, role_required
 
 PER_PAGE = 25
@@ -49,10 +49,9 @@ def redirect_after_start(request: HtmxHttpRequest, job: Job) -> HttpResponse:
 
 
 def _wants_partial(request: HtmxHttpRequest) -> bool:
-    """An htmx poll of the page's region (not a boosted link or a history restore, which want
-    the whole page)."""
-    htmx = request.htmx
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+    """An htmx poll of the page's region; a boosted link (from a boosted region elsewhere)
+    wants the whole page, as a history restore does."""
+    return wants_partial(request) and not request.htmx.boosted
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ def job_list(request: HtmxHttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "jobs": rows,
-        "any_active": any(job.status in ACTIVE_JOB_STATUSES for job in rows),
+        "any_active": any(job.is_active for job in rows),
         "filter_query": query.urlencode(),
         "show_clinic": is_platform_admin(request.user),
     }
